@@ -1,0 +1,116 @@
+"""One typed settings object for the whole package.
+
+Built once at an entry point (CLI, web app, ``qa.answer``'s cached default) and
+passed down. Values come from ``QA_*`` environment variables and an optional
+``.env`` file; ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are read under their
+usual names too.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qa.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+LLMBackend = Literal["openai", "local", "extractive"]
+
+
+def _default_sources_dir() -> Path:
+    return PROJECT_ROOT / "seeds"
+
+
+def _default_index_dir() -> Path:
+    return PROJECT_ROOT / ".qa-index"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qa-bot"
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot. See the README's settings table for meanings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # Corpus and index
+    sources_dir: Path = Field(default_factory=_default_sources_dir)
+    index_dir: Path = Field(default_factory=_default_index_dir)
+    chroma_url: str | None = None
+    collection: str = "articles"
+    embeddings: Literal["e5", "openai"] = "e5"
+    openai_embedding_model: str = "text-embedding-3-small"
+
+    # Retrieval
+    top_k: int = Field(default=5, ge=1, le=50)
+    max_k: int = Field(default=50, ge=1)
+    max_question_chars: int = Field(default=2000, ge=10)
+
+    # Answering
+    llm: LLMBackend | None = None
+    model: str = "gpt-4.1-mini"
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("QA_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("QA_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    local_model: Literal["1.5b", "0.5b"] = "1.5b"
+    local_model_path: Path | None = None
+    model_cache_dir: Path = Field(default_factory=_default_cache_dir)
+    llm_timeout: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_threads: int | None = None
+
+    # Web chat
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, ge=1, le=65535)
+    auth: SecretStr | None = None
+    max_concurrency: int = Field(default=2, ge=1)
+
+    @field_validator("chroma_url", "openai_base_url", "llm", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def llm_backend(self) -> LLMBackend:
+        """The backend in force: ``QA_LLM`` if set, else openai when a key or URL is set, else local."""
+        if self.llm is not None:
+            return self.llm
+        if self.openai_api_key is not None or self.openai_base_url:
+            return "openai"
+        return "local"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment (and ``.env``), turning validation errors into ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"QA_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"Invalid setting(s): {problems}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings for the convenience API (``qa.answer``, ``qa.search``)."""
+    return load_settings()

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SEEDS
+
+
+def _qa(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_help_lists_commands() -> None:
+    out = _qa("--help")
+    assert out.returncode == 0
+    assert "corpus" in out.stdout
+
+
+def test_corpus_command_lists_paragraphs() -> None:
+    out = _qa("--sources", str(SEEDS), "corpus")
+    assert out.returncode == 0, out.stderr
+    assert "000_471dacd1b07f6ea5.txt" in out.stdout
+
+
+def test_missing_sources_is_a_clean_error(tmp_path: Path) -> None:
+    out = _qa("--sources", str(tmp_path / "missing"), "corpus")
+    assert out.returncode == 1
+    assert "does not exist" in out.stderr
+    assert "Traceback" not in out.stderr
