@@ -28,10 +28,10 @@ __all__ = [
 
 # Lazy exports: name -> module that defines it.
 _LAZY = {
-    "Passage": "qa.retrieve",
+    "Passage": "qa.models",
     "search": "qa.retrieve",
-    "Answer": "qa.answer",
-    "Citation": "qa.answer",
+    "Answer": "qa.models",
+    "Citation": "qa.models",
     "answer": "qa.answer",
     "stream_answer": "qa.answer",
 }
