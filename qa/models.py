@@ -68,9 +68,7 @@ class Answer:
             "lang": self.lang,
             "backend": self.backend,
             "fallback": self.fallback,
-            "citations": [
-                {"file": c.file, "paragraph": c.paragraph, "text": c.text} for c in self.citations
-            ],
+            "citations": [{"file": c.file, "paragraph": c.paragraph, "text": c.text} for c in self.citations],
             "passages": [
                 {"file": p.file, "paragraph": p.paragraph, "score": p.score, "lang": p.lang, "text": p.text}
                 for p in self.passages
