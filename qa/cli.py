@@ -66,6 +66,51 @@ def corpus(ctx: typer.Context) -> None:
         err_console.print(f"[yellow]skipped[/yellow] {name}: {reason}")
 
 
+@app.command()
+def index(
+    ctx: typer.Context,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-embed everything from scratch.")] = False,
+) -> None:
+    """Build or update the search index (only new or changed paragraphs are embedded)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from qa.embeddings import get_embeddings
+    from qa.index import build_index
+
+    settings = settings_from(ctx)
+    with Progress(
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("embed", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report, _ = build_index(settings, get_embeddings(settings), rebuild=rebuild, progress=advance)
+    console.print(f"index: {report.summary()}", highlight=False)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question, in any language.")],
+    k: Annotated[int, typer.Option("-k", "--k", help="How many passages to show.")] = 5,
+) -> None:
+    """Show the paragraphs that best match a question: `file ¶n  score  text`."""
+    from qa.retrieve import Retriever
+
+    passages = Retriever(settings_from(ctx)).search(question, k)
+    width = max(20, console.width - 40)
+    for p in passages:
+        text = p.text if len(p.text) <= width else p.text[: width - 1] + "…"
+        console.print(f"[bold]{p.label}[/bold]  {p.score:.3f}  {text}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point: run the app, turning QAError into a clean message and exit code 1."""
     try:

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     collection: str = "articles"
     embeddings: Literal["e5", "openai"] = "e5"
     openai_embedding_model: str = "text-embedding-3-small"
+    embed_threads: int | None = Field(default=None, ge=1, le=256)
 
     # Retrieval
     top_k: int = Field(default=5, ge=1, le=50)

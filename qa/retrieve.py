@@ -1,0 +1,207 @@
+"""``qa.search``: a question in any language → the best paragraphs of the articles, best first."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import IndexStoreError, InputError
+from qa.models import Passage
+
+if TYPE_CHECKING:
+    from qa.config import Settings
+    from qa.corpus import Corpus
+    from qa.embeddings import TextEmbedder
+    from qa.index import IndexReport, OpenIndex
+
+log = logging.getLogger(__name__)
+
+# Characters that only hide or reorder text: zero-width spaces, bidi overrides, BOM. ZWJ/ZWNJ stay.
+_KEEP_FORMAT = {"\u200c", "\u200d"}
+_WHITESPACE = re.compile(r"\s+")
+# How often (seconds) a long-lived retriever looks at the sources folder for changes.
+_SOURCE_CHECK_INTERVAL = 1.0
+
+
+def validate_question(question: str, settings: Settings) -> str:
+    """The question cleaned for use (control characters removed, whitespace collapsed).
+
+    Raises InputError for a non-string, an empty question, or one over ``QA_MAX_QUESTION_CHARS``.
+    """
+    if not isinstance(question, str):
+        raise InputError(f"The question must be text, not {type(question).__name__}.")
+    limit = settings.max_question_chars
+    if len(question) > 20 * limit:  # hopeless: don't even clean it
+        raise InputError(
+            f"The question is {len(question):,} characters long; the limit is {limit:,} "
+            "(setting QA_MAX_QUESTION_CHARS). Please shorten it."
+        )
+    cleaned_chars = []
+    for ch in unicodedata.normalize("NFC", question):
+        category = unicodedata.category(ch)
+        if category == "Cc" or ch in "\u2028\u2029":
+            cleaned_chars.append(" ")  # tabs, newlines and other controls separate words
+        elif category == "Cf" and ch not in _KEEP_FORMAT:
+            continue
+        else:
+            cleaned_chars.append(ch)
+    cleaned = _WHITESPACE.sub(" ", "".join(cleaned_chars)).strip()
+    if not cleaned:
+        raise InputError("The question is empty. Please type a question about the articles.")
+    if len(cleaned) > limit:
+        raise InputError(
+            f"The question is {len(cleaned):,} characters long; the limit is {limit:,} "
+            "(setting QA_MAX_QUESTION_CHARS). Please shorten it."
+        )
+    return cleaned
+
+
+def validate_k(k: int, settings: Settings) -> int:
+    """``k`` itself if it is a whole number between 1 and ``QA_MAX_K``; InputError otherwise."""
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise InputError(f"k (the number of passages) must be a whole number, not {k!r}.")
+    if not 1 <= k <= settings.max_k:
+        raise InputError(
+            f"k (the number of passages) must be between 1 and {settings.max_k} (setting QA_MAX_K), not {k}."
+        )
+    return k
+
+
+def _sources_signature(sources_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    from qa.corpus import iter_source_paths
+
+    if not sources_dir.is_dir():
+        return ()
+    signature = []
+    for path in iter_source_paths(sources_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        signature.append((path.as_posix(), st.st_size, st.st_mtime_ns))
+    return tuple(signature)
+
+
+class Retriever:
+    """Searches the index of ``settings.sources_dir``, building or refreshing it on first use.
+
+    Loads the embedding model and the corpus once; thread-safe. A long-lived retriever
+    notices edited sources (at most once a second) and brings the index up to date.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._embedder: TextEmbedder | None = None
+        self._index: OpenIndex | None = None
+        self._corpus: Corpus | None = None
+        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._checked_at = 0.0
+        self.last_report: IndexReport | None = None
+
+    @property
+    def embedder(self) -> TextEmbedder:
+        if self._embedder is None:
+            from qa.embeddings import get_embeddings
+
+            self._embedder = get_embeddings(self.settings)
+        return self._embedder
+
+    @property
+    def corpus(self) -> Corpus:
+        """The corpus the index was built from (loaded once)."""
+        with self._lock:
+            if self._corpus is None:
+                from qa.corpus import load_corpus
+
+                self._corpus = load_corpus(self.settings.sources_dir)
+            return self._corpus
+
+    def ensure_index(self, *, force_check: bool = False) -> OpenIndex:
+        """The live index generation, built or refreshed first if it is missing or stale."""
+        now = time.monotonic()
+        index = self._index
+        if index is not None and not force_check and now - self._checked_at < _SOURCE_CHECK_INTERVAL:
+            return index
+        with self._lock:
+            self._checked_at = time.monotonic()
+            signature = _sources_signature(self.settings.sources_dir)
+            if self._index is not None and signature == self._signature:
+                return self._index
+            from qa.index import build_index
+
+            if self._signature is not None and signature != self._signature:
+                log.info("sources changed; refreshing the index")
+                self._corpus = None
+            report, opened = build_index(self.settings, self.embedder, corpus=self._corpus)
+            if opened.corpus is not None:
+                self._corpus = opened.corpus
+            self.last_report = report
+            self._index = opened
+            self._signature = signature
+            return opened
+
+    def search(self, question: str, k: int | None = None) -> list[Passage]:
+        """The ``k`` best paragraphs for ``question`` (default ``QA_TOP_K``), best first."""
+        cleaned = validate_question(question, self.settings)
+        k = validate_k(self.settings.top_k if k is None else k, self.settings)
+        query_vector = self.embedder.embed_query_array(cleaned)
+        for attempt in range(2):
+            index = self.ensure_index(force_check=attempt > 0)
+            try:
+                hits = index.vectorstore.similarity_search_by_vector_with_relevance_scores(
+                    query_vector.tolist(), k=min(k, index.manifest.count)
+                )
+                break
+            except Exception as exc:  # e.g. the generation was replaced by another process
+                if attempt:
+                    raise IndexStoreError(f"The index cannot be searched: {exc}") from exc
+                log.warning("index query failed (%s); reopening the index", exc)
+                self._index = None
+        return [_passage(doc.page_content, doc.metadata, 1.0 - float(distance)) for doc, distance in hits]
+
+
+def _passage(text: str, meta: dict[str, Any], score: float) -> Passage:
+    return Passage(
+        file=str(meta["file"]),
+        paragraph=int(meta["paragraph"]),
+        text=text,
+        score=round(score, 6),
+        lang=str(meta.get("lang", "und")),
+    )
+
+
+_RETRIEVERS: dict[str, Retriever] = {}
+_RETRIEVERS_LOCK = threading.Lock()
+
+
+def _settings_key(settings: Settings) -> str:
+    values = {}
+    for name, value in settings.model_dump().items():
+        secret = getattr(value, "get_secret_value", None)
+        values[name] = secret() if callable(secret) else value
+    return repr(sorted(values.items(), key=lambda item: item[0]))
+
+
+def get_retriever(settings: Settings | None = None) -> Retriever:
+    """A shared Retriever per distinct settings (``None``: the process-wide settings)."""
+    if settings is None:
+        from qa.config import get_settings
+
+        settings = get_settings()
+    key = _settings_key(settings)
+    with _RETRIEVERS_LOCK:
+        retriever = _RETRIEVERS.get(key)
+        if retriever is None:
+            retriever = _RETRIEVERS[key] = Retriever(settings)
+        return retriever
+
+
+def search(question: str, k: int = 5, *, settings: Settings | None = None) -> list[Passage]:
+    """The ``k`` paragraphs of the articles that best answer ``question``, best first."""
+    return get_retriever(settings).search(question, k)
