@@ -1,0 +1,375 @@
+"""The Gradio web chat: :func:`build_app` makes the app, :func:`launch` serves it on loopback.
+
+Each browser session keeps its own conversation in a ``gr.State`` (a list of :class:`Turn`);
+nothing about a conversation lives in module globals, so concurrent users never see each
+other's history. Answering goes through Gradio's queue with a bounded concurrency
+(``QA_MAX_CONCURRENCY``), shared by the chat and the ``ask`` API endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from qa.config import Settings
+from qa.errors import BackendError, ConfigError, QAError, SourceError
+from qa.models import Answer
+from qa.web_render import (
+    CSS,
+    VIEWER_PLACEHOLDER,
+    answer_markdown,
+    parse_cite_ref,
+    render_answer,
+    render_article,
+    render_details,
+    render_error,
+    render_partial,
+    render_user,
+    render_viewer_error,
+)
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from qa.corpus import Corpus
+
+log = logging.getLogger(__name__)
+
+History = list[dict[str, str]]
+# (question, history) -> text chunks as generated, then the final Answer as the last item.
+StreamFn = Callable[[str, History], Iterable["str | Answer"]]
+# question -> Answer (the ``ask`` API endpoint; no history).
+AnswerFn = Callable[[str], Answer]
+CorpusFn = Callable[[], "Corpus"]
+
+TITLE = "Hanoi Convention Q&A"
+EXAMPLES = [
+    "How many chapters and articles does the Hanoi Convention have?",
+    "Wer leitete die Unterzeichnungszeremonie der Hanoi-Konvention?",
+    "Quel est le thème de la cérémonie de signature de la Convention de Hanoï ?",
+    "Vad övervägde UNODC att inrätta i Hanoi?",
+    "Wanneer nam de Algemene Vergadering van de VN het verdrag tegen cybercriminaliteit aan?",
+]
+EMPTY_QUESTION = "Please type a question first."
+INTERNAL_ERROR = "Something went wrong on the server while answering (it has been logged). Please try again."
+ANSWER_CONCURRENCY_ID = "answer"
+DETAILS_PLACEHOLDER = "<p>Ask a question to see what was retrieved.</p>"
+
+# Runs in the browser when the article viewer mounts. One capture-phase listener on the
+# document catches clicks on citation links anywhere (chat messages, passages panel) and
+# sends their fragment to Python; after the viewer re-renders, the highlighted paragraph
+# is scrolled into view.
+VIEWER_JS = """
+if (window.__qaCiteClick) document.removeEventListener('click', window.__qaCiteClick, true);
+window.__qaCiteClick = (ev) => {
+  const link = ev.target instanceof Element ? ev.target.closest('a.qa-cite') : null;
+  if (!link) return;
+  const ref = link.getAttribute('href') || '';
+  if (!ref.startsWith('#qa-cite/')) return;
+  ev.preventDefault();
+  ev.stopPropagation();
+  trigger('cite', {ref: ref});
+};
+document.addEventListener('click', window.__qaCiteClick, true);
+watch('value', () => {
+  const target = element.querySelector('.qa-hl');
+  if (target) target.scrollIntoView({block: 'center'});
+});
+"""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of a conversation: the question and either an answer or an error message."""
+
+    question: str
+    html: str
+    answer: Answer | None = None
+
+
+def history_of(turns: list[Turn]) -> History:
+    """The conversation so far as chat messages for the answer stage (failed turns left out)."""
+    history: History = []
+    for turn in turns:
+        if turn.answer is not None:
+            history.append({"role": "user", "content": turn.question})
+            history.append({"role": "assistant", "content": turn.answer.text})
+    return history
+
+
+def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
+    """The Chatbot value for ``turns``: already-escaped HTML, one user and one assistant message each."""
+    messages = []
+    for turn in turns:
+        messages.append({"role": "user", "content": render_user(turn.question)})
+        messages.append({"role": "assistant", "content": turn.html})
+    return messages
+
+
+def auth_credentials(settings: Settings) -> tuple[str, str] | None:
+    """``QA_AUTH=user:password`` as a ``(user, password)`` pair; ``None`` when unset."""
+    if settings.auth is None:
+        return None
+    raw = settings.auth.get_secret_value()
+    user, sep, password = raw.partition(":")
+    if not sep or not user.strip() or not password:
+        raise ConfigError("QA_AUTH must look like user:password (both parts non-empty)")
+    return user.strip(), password
+
+
+def _default_stream_fn(settings: Settings) -> StreamFn:
+    def stream(question: str, history: History) -> Iterable[str | Answer]:
+        from qa.answer import stream_answer
+
+        return stream_answer(question, history, settings=settings)
+
+    return stream
+
+
+def _default_answer_fn(settings: Settings) -> AnswerFn:
+    def answer(question: str) -> Answer:
+        from qa.answer import answer as answer_question
+
+        return answer_question(question, settings=settings)
+
+    return answer
+
+
+def _default_corpus_fn(settings: Settings) -> CorpusFn:
+    @lru_cache(maxsize=1)
+    def corpus() -> Corpus:
+        from qa.corpus import load_corpus
+
+        return load_corpus(settings.sources_dir)
+
+    return corpus
+
+
+def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    """The chat handler: streams the answer into the chat, then stores the turn in the session state.
+
+    Yields ``(textbox, chatbot, turns, details)``; ``None`` for "leave unchanged" is
+    expressed with ``gr.skip()``.
+    """
+    import gradio as gr
+
+    def respond(question: str | None, turns: list[Turn] | None) -> Iterator[tuple[Any, ...]]:
+        question = question or ""
+        turns = list(turns or [])
+        if not question.strip():
+            turns.append(Turn(question, render_error(EMPTY_QUESTION)))
+            yield "", chat_messages(turns), turns, gr.skip()
+            return
+        shown = chat_messages(turns)
+        shown += [
+            {"role": "user", "content": render_user(question)},
+            {"role": "assistant", "content": render_partial("")},
+        ]
+        yield "", shown, gr.skip(), gr.skip()
+        text = ""
+        final: Answer | None = None
+        try:
+            for item in stream_fn(question, history_of(turns)):
+                if isinstance(item, Answer):
+                    final = item
+                    continue
+                text += item
+                shown[-1] = {"role": "assistant", "content": render_partial(text)}
+                yield gr.skip(), shown, gr.skip(), gr.skip()
+            if final is None:
+                raise BackendError("The answer stream ended without an answer.")
+        except QAError as exc:
+            log.info("Question failed: %s", exc)
+            turns.append(Turn(question, render_error(str(exc))))
+            # Give the question back, so it can be edited and sent again.
+            yield question, chat_messages(turns), turns, gr.skip()
+            return
+        except Exception:
+            # The web edge: an unexpected failure becomes a message, the app keeps serving.
+            log.exception("Unexpected error while answering a question")
+            turns.append(Turn(question, render_error(INTERNAL_ERROR)))
+            yield question, chat_messages(turns), turns, gr.skip()
+            return
+        turns.append(Turn(question, render_answer(final), final))
+        yield gr.skip(), chat_messages(turns), turns, render_details(final)
+
+    return respond
+
+
+def make_ask(answer_fn: AnswerFn) -> Callable[[str], str]:
+    """The ``ask`` API endpoint: question in, Markdown answer with ``[file ¶n]`` citations out."""
+    import gradio as gr
+
+    def ask(question: str) -> str:
+        """Answer a question about the articles; returns Markdown with [file ¶n] citations."""
+        if not (question or "").strip():
+            raise gr.Error(EMPTY_QUESTION)
+        try:
+            return answer_markdown(answer_fn(question))
+        except QAError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    return ask
+
+
+def make_open_citation(corpus_fn: CorpusFn) -> Callable[..., str]:
+    """The article viewer's handler: citation link in, whole article with the paragraph highlighted out."""
+    import gradio as gr
+
+    def open_citation(evt: gr.EventData) -> str:
+        data = getattr(evt, "_data", None) or {}
+        parsed = parse_cite_ref(str(data.get("ref", ""))) if isinstance(data, dict) else None
+        if parsed is None:
+            return render_viewer_error("That citation link could not be read.")
+        file, paragraph = parsed
+        try:
+            document = corpus_fn().document(file)
+            document.paragraph(paragraph)
+        except SourceError as exc:
+            return render_viewer_error(str(exc))
+        return render_article(document, paragraph)
+
+    # Gradio injects EventData by the parameter's type hint; with postponed annotations
+    # the hint is a string naming a local import, so give it the real class.
+    open_citation.__annotations__["evt"] = gr.EventData
+    return open_citation
+
+
+def build_app(
+    settings: Settings,
+    *,
+    stream_fn: StreamFn | None = None,
+    answer_fn: AnswerFn | None = None,
+    corpus_fn: CorpusFn | None = None,
+) -> gr.Blocks:
+    """The chat app. The answer functions default to :mod:`qa.answer` with ``settings``;
+    tests inject fakes. Nothing is loaded until the first question or citation click."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    stream_fn = stream_fn or _default_stream_fn(settings)
+    answer_fn = answer_fn or _default_answer_fn(settings)
+    corpus_fn = corpus_fn or _default_corpus_fn(settings)
+    limit = settings.max_concurrency
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        turns = gr.State([])
+        gr.Markdown(
+            f"## {TITLE}\n"
+            "Ask about the UN Convention against Cybercrime in English, Deutsch, Français, Svenska or "
+            "Nederlands. Every answer cites the article paragraphs it rests on: click a citation to "
+            "read it in context."
+        )
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Chat",
+                    elem_id="qa-chat",
+                    height=560,
+                    render_markdown=False,
+                    sanitize_html=True,
+                    allow_tags=False,
+                    latex_delimiters=[],
+                    buttons=[],
+                    feedback_options=None,
+                    group_consecutive_messages=False,
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Ask a question about the articles…",
+                        show_label=False,
+                        lines=1,
+                        max_lines=6,
+                        scale=5,
+                        elem_id="qa-question",
+                    )
+                    send = gr.Button("Send", variant="primary", scale=1, elem_id="qa-send")
+                clear = gr.Button("Clear conversation", size="sm", elem_id="qa-clear")
+                gr.Examples(EXAMPLES, inputs=[question], label="Example questions", api_visibility="private")
+                with gr.Accordion(
+                    "Retrieved passages, backend and timings", open=False, elem_id="qa-details"
+                ):
+                    details = gr.HTML(DETAILS_PLACEHOLDER)
+            with gr.Column(scale=2):
+                viewer = gr.HTML(
+                    VIEWER_PLACEHOLDER, js_on_load=VIEWER_JS, elem_id="qa-viewer", label="Article"
+                )
+
+        respond = make_respond(stream_fn)
+        answer_events: dict[str, Any] = {
+            "fn": respond,
+            "inputs": [question, turns],
+            "outputs": [question, chatbot, turns, details],
+            "concurrency_id": ANSWER_CONCURRENCY_ID,
+            "concurrency_limit": limit,
+            "api_visibility": "private",
+            "show_progress": "minimal",
+        }
+        # The chat event is callable by clients (undocumented) so tests can drive whole
+        # conversations over HTTP; scripts should use the documented ``ask`` endpoint.
+        question.submit(**{**answer_events, "api_name": "chat", "api_visibility": "undocumented"})
+        send.click(**answer_events)
+
+        def reset() -> tuple[str, list[Any], list[Turn], str, str]:
+            return "", [], [], DETAILS_PLACEHOLDER, VIEWER_PLACEHOLDER
+
+        reset_outputs = [question, chatbot, turns, details, viewer]
+        clear.click(reset, None, reset_outputs, queue=False, api_visibility="private")
+        # The Chatbot's own trash icon must forget the history too, not just the display.
+        chatbot.clear(reset, None, reset_outputs, queue=False, api_visibility="private")
+        viewer.cite(  # custom event named in VIEWER_JS
+            make_open_citation(corpus_fn),
+            None,
+            viewer,
+            concurrency_limit=None,
+            api_visibility="private",
+            show_progress="hidden",
+        )
+        gr.api(
+            make_ask(answer_fn),
+            api_name="ask",
+            concurrency_id=ANSWER_CONCURRENCY_ID,
+            concurrency_limit=limit,
+        )
+    demo.queue(default_concurrency_limit=limit, max_size=None)
+    return demo
+
+
+def launch_options(settings: Settings, **overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for ``Blocks.launch``: loopback by default, no share link, no phone-home."""
+    options: dict[str, Any] = {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "share": False,
+        "auth": auth_credentials(settings),
+        "footer_links": ["api"],
+        "enable_monitoring": False,
+        "mcp_server": False,
+        "ssr_mode": False,
+        "pwa": False,
+        "css": CSS,
+        "theme": _offline_theme(),
+    }
+    options.update(overrides)
+    return options
+
+
+def _offline_theme() -> gr.themes.Base:
+    """Gradio's default theme with system fonts, so the page loads no web fonts from the internet."""
+    import gradio as gr
+
+    sans = ["ui-sans-serif", "system-ui", "sans-serif"]
+    mono = ["ui-monospace", "Consolas", "monospace"]
+    return gr.themes.Default(font=sans, font_mono=mono)
+
+
+def launch(settings: Settings, **overrides: Any) -> None:
+    """Serve the chat (blocking) on ``QA_HOST:QA_PORT``."""
+    app = build_app(settings)
+    options = launch_options(settings, **overrides)
+    log.info("Serving the chat on http://%s:%s", options["server_name"], options["server_port"])
+    app.launch(**options)

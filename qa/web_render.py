@@ -1,0 +1,230 @@
+"""HTML and Markdown for the web chat: answers with sources, the article viewer, the passages panel.
+
+Every piece of text from an article, the model or the user goes through :func:`html.escape`
+before it is placed in markup, so HTML or script inside them is shown as text. Citation
+links are plain ``<a class="qa-cite" href="#qa-cite/<file>/<n>">`` elements: Gradio's
+sanitizer keeps ``class`` and fragment ``href``, and the page's click handler (see
+:mod:`qa.web`) turns a click into "open this paragraph in the article viewer".
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import quote, unquote
+
+from qa.corpus import Document
+from qa.models import Answer, Citation
+from qa.web_support import claim_for_marker, normalize_markers, numbered_markers, support_spans
+
+CITE_PREFIX = "#qa-cite/"
+
+FALLBACK_NOTICES = {
+    "extractive": (
+        "The language model did not answer, so this reply quotes the best-matching sentences "
+        "from the articles instead (extractive fallback)."
+    ),
+}
+
+VIEWER_PLACEHOLDER = (
+    '<div class="qa-article qa-article-empty">Click a citation ([1], or a file ¶ number under '
+    "Sources) to read the whole article with the cited paragraph highlighted.</div>"
+)
+
+
+def cite_href(file: str, paragraph: int) -> str:
+    """The fragment link of a citation, as read back by :func:`parse_cite_ref`."""
+    return f"{CITE_PREFIX}{quote(file, safe='')}/{paragraph}"
+
+
+def parse_cite_ref(ref: str) -> tuple[str, int] | None:
+    """``(file, paragraph)`` from a citation link (or ``file/n``); ``None`` if malformed."""
+    ref = ref.strip()
+    if ref.startswith(CITE_PREFIX):
+        ref = ref[len(CITE_PREFIX) :]
+    file_part, sep, number = ref.rpartition("/")
+    if not sep or not file_part or not number.isdigit():
+        return None
+    return unquote(file_part), int(number)
+
+
+def text_html(text: str) -> str:
+    """``text`` escaped for HTML, line breaks kept."""
+    return escape(text).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def highlighted_html(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` escaped, with each span wrapped in ``<mark>``."""
+    out: list[str] = []
+    pos = 0
+    for begin, end in spans:
+        out.append(text_html(text[pos:begin]))
+        out.append(f'<mark class="qa-support">{text_html(text[begin:end])}</mark>')
+        pos = end
+    out.append(text_html(text[pos:]))
+    return "".join(out)
+
+
+def _cite_link(citation: Citation, label: str, css: str = "qa-cite") -> str:
+    href = escape(cite_href(citation.file, citation.paragraph))
+    title = escape(f"Open {citation.label} in the article viewer")
+    return f'<a class="{css}" href="{href}" title="{title}">{escape(label)}</a>'
+
+
+def answer_text_html(text: str, citations: list[Citation]) -> str:
+    """The answer text escaped, each valid ``[k]`` marker a link to its citation."""
+    out: list[str] = []
+    pos = 0
+    for begin, end, k in numbered_markers(text):
+        if not 1 <= k <= len(citations):
+            continue
+        out.append(text_html(text[pos:begin]))
+        out.append(_cite_link(citations[k - 1], f"[{k}]", "qa-cite qa-marker"))
+        pos = end
+    out.append(text_html(text[pos:]))
+    return "".join(out)
+
+
+def fallback_notice(fallback: str) -> str:
+    """A sentence explaining a fallback answer to a reader."""
+    return FALLBACK_NOTICES.get(fallback, f"This answer was produced by a fallback ({fallback}).")
+
+
+def render_answer(answer: Answer) -> str:
+    """The chat message for an answer: text with linked markers, fallback notice, Sources."""
+    text = normalize_markers(answer.text, answer.citations)
+    parts = [
+        f'<div class="qa-answer"><div class="qa-answer-text">{answer_text_html(text, answer.citations)}</div>'
+    ]
+    if answer.fallback:
+        parts.append(
+            f'<div class="qa-notice"><strong>Notice:</strong> {escape(fallback_notice(answer.fallback))}</div>'
+        )
+    if answer.citations:
+        parts.append('<div class="qa-sources"><div class="qa-sources-title">Sources</div>')
+        for k, citation in enumerate(answer.citations, start=1):
+            spans = support_spans(citation.text, claim_for_marker(text, k))
+            parts.append(
+                f'<p class="qa-source"><span class="qa-source-num">[{k}]</span> '
+                f"{_cite_link(citation, citation.label)}<br>"
+                f'<span class="qa-source-text">{highlighted_html(citation.text, spans)}</span></p>'
+            )
+        parts.append("</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_partial(text: str) -> str:
+    """A message still being generated."""
+    return f'<div class="qa-answer qa-streaming">{text_html(text)}<span class="qa-cursor">▌</span></div>'
+
+
+def render_error(message: str) -> str:
+    """A friendly error message in the chat."""
+    return f'<div class="qa-error"><strong>Sorry:</strong> {text_html(message)}</div>'
+
+
+def render_user(question: str) -> str:
+    return f'<div class="qa-question">{text_html(question)}</div>'
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer as Markdown for the API: markers as ``[file ¶n]`` and a Sources list.
+
+    Text is returned as written (a scripting client gets the model's words verbatim);
+    it is not HTML and must be escaped by whoever renders it.
+    """
+    text = normalize_markers(answer.text, answer.citations)
+    out: list[str] = []
+    pos = 0
+    for begin, end, k in numbered_markers(text):
+        if 1 <= k <= len(answer.citations):
+            out.append(text[pos:begin] + answer.citations[k - 1].marker())
+            pos = end
+    out.append(text[pos:])
+    lines = ["".join(out).strip()]
+    if answer.fallback:
+        lines += ["", f"*Notice: {fallback_notice(answer.fallback)}*"]
+    if answer.citations:
+        lines += ["", "**Sources**", ""]
+        lines += [f"- {c.marker()} {c.text}" for c in answer.citations]
+    return "\n".join(lines)
+
+
+def render_article(document: Document, paragraph: int) -> str:
+    """The whole article, the paragraph ``paragraph`` highlighted (id ``qa-para-<n>``)."""
+    parts = [
+        f'<div class="qa-article"><div class="qa-article-head">{escape(document.file)} '
+        f'<span class="qa-article-meta">({escape(document.lang)}, {len(document.paragraphs)} paragraphs; '
+        f"showing ¶{paragraph})</span></div>"
+    ]
+    for p in document.paragraphs:
+        classes = ["qa-para"]
+        if p.boilerplate:
+            classes.append("qa-boilerplate")
+        body = text_html(p.text)
+        if p.number == paragraph:
+            classes.append("qa-hl")
+            body = f"<mark>{body}</mark>"
+        parts.append(
+            f'<p id="qa-para-{p.number}" class="{" ".join(classes)}">'
+            f'<span class="qa-pnum">¶{p.number}</span> {body}</p>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_viewer_error(message: str) -> str:
+    return f'<div class="qa-article qa-error">{text_html(message)}</div>'
+
+
+def render_details(answer: Answer) -> str:
+    """The expandable panel: every retrieved passage with its score, then backend and timings."""
+    rows = []
+    for rank, p in enumerate(answer.passages, start=1):
+        link = _cite_link(Citation(p.file, p.paragraph, p.text), p.label)
+        rows.append(
+            f"<tr><td>{rank}</td><td>{link}</td><td>{escape(p.lang)}</td>"
+            f'<td class="qa-score">{p.score:.3f}</td><td>{text_html(p.text)}</td></tr>'
+        )
+    table = (
+        '<table class="qa-passages"><thead><tr><th>#</th><th>paragraph</th><th>lang</th>'
+        f"<th>score</th><th>text</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        if rows
+        else "<p>No passages were retrieved.</p>"
+    )
+    facts = [
+        ("backend", answer.backend + (f" (fallback: {answer.fallback})" if answer.fallback else "")),
+        ("answer language", answer.lang),
+        ("found in the articles", "yes" if answer.found else "no"),
+    ]
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        facts.append(("question as searched", answer.standalone_question))
+    facts += [(f"time: {name}", f"{seconds * 1000:.0f} ms") for name, seconds in answer.timings.items()]
+    fact_rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)
+    return (
+        f'<div class="qa-details"><table class="qa-facts">{fact_rows}</table>'
+        f"<h4>Retrieved passages ({len(answer.passages)})</h4>{table}</div>"
+    )
+
+
+CSS = """
+.qa-cite { cursor: pointer; text-decoration: none; font-weight: 600; }
+.qa-marker { font-size: 0.85em; vertical-align: super; padding: 0 1px; }
+.qa-sources { margin-top: 0.8em; border-top: 1px solid var(--border-color-primary); padding-top: 0.4em; }
+.qa-sources-title { font-weight: 700; margin-bottom: 0.3em; }
+.qa-source { margin: 0.4em 0; font-size: 0.92em; }
+.qa-source-num { font-weight: 700; }
+mark.qa-support, .qa-article mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
+.qa-notice { margin-top: 0.6em; padding: 0.4em 0.6em; border-left: 4px solid #f59e0b; background: rgba(245, 158, 11, 0.12); }
+.qa-error { padding: 0.4em 0.6em; border-left: 4px solid #dc2626; background: rgba(220, 38, 38, 0.10); }
+.qa-article { max-height: 70vh; overflow-y: auto; padding: 0.5em 0.8em; border: 1px solid var(--border-color-primary); border-radius: 6px; }
+.qa-article-empty { color: var(--body-text-color-subdued); }
+.qa-article-head { font-weight: 700; margin-bottom: 0.5em; padding: 0.2em 0; position: sticky; top: -0.5em; z-index: 1; background: var(--block-background-fill, #fff); border-bottom: 1px solid var(--border-color-primary); }
+.qa-article-meta { font-weight: 400; color: var(--body-text-color-subdued); }
+.qa-para { margin: 0.5em 0; }
+.qa-para.qa-hl { outline: 2px solid #f59e0b; border-radius: 4px; padding: 2px 4px; }
+.qa-boilerplate { color: var(--body-text-color-subdued); font-size: 0.85em; }
+.qa-pnum { color: var(--body-text-color-subdued); font-size: 0.8em; margin-right: 0.3em; }
+.qa-passages td, .qa-passages th, .qa-facts td, .qa-facts th { vertical-align: top; padding: 2px 6px; font-size: 0.9em; }
+.qa-score { font-variant-numeric: tabular-nums; }
+"""

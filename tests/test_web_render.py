@@ -1,0 +1,175 @@
+"""HTML/Markdown rendering of answers, articles and the details panel: content, links, escaping."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qa.corpus import load_corpus
+from qa.models import Answer, Citation, Passage
+from qa.web_render import (
+    answer_markdown,
+    cite_href,
+    highlighted_html,
+    parse_cite_ref,
+    render_answer,
+    render_article,
+    render_details,
+    render_error,
+    render_partial,
+    render_user,
+)
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+PARAGRAPH = "Die Konvention hat 9 Kapitel und 71 Artikel. Sie wurde in Hanoi unterzeichnet."
+
+
+def make_answer(text: str = "The convention has 9 chapters and 71 articles [1].", **kw: object) -> Answer:
+    fields: dict[str, object] = {
+        "question": "How many chapters?",
+        "text": text,
+        "citations": [Citation("000_a.txt", 6, PARAGRAPH)],
+        "found": True,
+        "lang": "en",
+        "backend": "extractive",
+        "passages": [
+            Passage("000_a.txt", 6, PARAGRAPH, 0.91234, "de"),
+            Passage("002_b.txt", 2, "Autre paragraphe.", 0.5, "fr"),
+        ],
+        "timings": {"retrieve": 0.0123, "generate": 0.5},
+    }
+    fields.update(kw)
+    return Answer(**fields)  # type: ignore[arg-type]
+
+
+OUR_TAGS = {
+    "div",
+    "span",
+    "p",
+    "a",
+    "mark",
+    "strong",
+    "br",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "h4",
+}
+OUR_ATTRIBUTES = {"class", "href", "id", "title"}
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes.update(name for name, _ in attrs)
+        self.hrefs += [value or "" for name, value in attrs if name == "href"]
+
+
+def no_active_html(html: str) -> None:
+    """The markup holds our own tags and attributes only, and links only to citation fragments."""
+    parser = _TagCollector()
+    parser.feed(html)
+    assert parser.tags <= OUR_TAGS, parser.tags - OUR_TAGS
+    assert parser.attributes <= OUR_ATTRIBUTES, parser.attributes - OUR_ATTRIBUTES
+    assert all(href.startswith("#qa-cite/") for href in parser.hrefs), parser.hrefs
+
+
+def test_answer_has_linked_marker_and_sources_with_highlighted_support() -> None:
+    html = render_answer(make_answer())
+    assert html.count('href="#qa-cite/000_a.txt/6"') == 2  # the [1] marker and the Sources entry
+    assert ">[1]</a>" in html
+    assert "Sources" in html and "000_a.txt ¶6" in html
+    # The sentence with the answer's numbers is highlighted, the other one is not.
+    assert '<mark class="qa-support">Die Konvention hat 9 Kapitel und 71 Artikel.</mark>' in html
+    assert "Sie wurde in Hanoi unterzeichnet." in html.split("</mark>")[1]
+
+
+def test_answer_without_markers_gets_them_from_citation_order() -> None:
+    html = render_answer(make_answer("Nine chapters and 71 articles."))
+    assert re.search(r"71 articles\. <a class=\"qa-cite qa-marker\"[^>]*>\[1\]</a>", html)
+
+
+def test_fallback_is_a_labelled_notice_and_no_answer_has_no_sources() -> None:
+    assert "Notice:" in render_answer(make_answer(fallback="extractive"))
+    assert "extractive fallback" in render_answer(make_answer(fallback="extractive"))
+    assert "Notice:" not in render_answer(make_answer())
+    html = render_answer(make_answer("The articles do not say.", citations=[], found=False))
+    assert "Sources" not in html and "qa-cite" not in html
+
+
+@pytest.mark.parametrize("evil", [SCRIPT, IMG, '"><svg onload=alert(1)>'])
+def test_model_and_article_text_is_escaped(evil: str) -> None:
+    answer = make_answer(
+        f"Answer {evil} [1]",
+        citations=[Citation(f"{evil}.txt", 1, f"Text {evil} 9 Kapitel.")],
+        passages=[Passage(f"{evil}.txt", 1, f"Text {evil}", 0.3, evil)],
+        fallback=evil,
+        standalone_question=evil,
+    )
+    for html in (
+        render_answer(answer),
+        render_details(answer),
+        render_partial(evil),
+        render_error(evil),
+        render_user(evil),
+        highlighted_html(evil, [(0, 3)]),
+    ):
+        no_active_html(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in render_answer(make_answer(f"A {SCRIPT} [1]"))
+
+
+def test_article_is_escaped_numbered_and_highlights_the_cited_paragraph(tmp_path: Path) -> None:
+    (tmp_path / "evil.txt").write_text(
+        f"Title of the article here\n\nBody {SCRIPT} and {IMG} text here\nKommentar (0)\n"
+    )
+    document = load_corpus(tmp_path).document("evil.txt")
+    html = render_article(document, 2)
+    no_active_html(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert re.search(r'<p id="qa-para-2" class="qa-para qa-hl">.*<mark>Body', html)
+    assert 'id="qa-para-1" class="qa-para"' in html
+    assert 'id="qa-para-3" class="qa-para qa-boilerplate"' in html
+
+
+def test_details_lists_passages_scores_backend_and_timings() -> None:
+    html = render_details(
+        make_answer(standalone_question="How many chapters does the Hanoi Convention have?")
+    )
+    assert "000_a.txt ¶6" in html and "002_b.txt ¶2" in html
+    assert "0.912" in html and "0.500" in html
+    assert "extractive" in html
+    assert "12 ms" in html and "500 ms" in html
+    assert "How many chapters does the Hanoi Convention have?" in html
+
+
+def test_api_markdown_uses_file_paragraph_citations() -> None:
+    md = answer_markdown(make_answer("It has 9 chapters [1]. Signed in Hanoi."))
+    assert md.startswith("It has 9 chapters [000_a.txt ¶6]. Signed in Hanoi.")
+    assert f"- [000_a.txt ¶6] {PARAGRAPH}" in md
+    assert "[1]" not in md
+    assert "Notice:" in answer_markdown(make_answer(fallback="extractive"))
+
+
+@given(st.text(min_size=1, max_size=40).filter(lambda s: "\n" not in s), st.integers(1, 99999))
+def test_cite_links_round_trip(file: str, paragraph: int) -> None:
+    assert parse_cite_ref(cite_href(file, paragraph)) == (file, paragraph)
+
+
+@pytest.mark.parametrize("ref", ["", "#qa-cite/", "#qa-cite/a.txt", "#qa-cite/a.txt/x", "#qa-cite//3"])
+def test_malformed_cite_links_are_rejected(ref: str) -> None:
+    assert parse_cite_ref(ref) is None
