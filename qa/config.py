@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_threads: int | None = None
+    llm_fallback: Literal["extractive", "none"] = "extractive"
+    answer_passages: int = Field(default=4, ge=1, le=20)
+    check_names: bool = False
 
     # Web chat
     host: str = "127.0.0.1"

@@ -57,6 +57,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     standalone_question: str | None = None
     fallback: str | None = None
+    fallback_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (used by ``qa ask --json`` and the evaluation reports)."""
@@ -68,6 +69,7 @@ class Answer:
             "lang": self.lang,
             "backend": self.backend,
             "fallback": self.fallback,
+            "fallback_reason": self.fallback_reason,
             "citations": [{"file": c.file, "paragraph": c.paragraph, "text": c.text} for c in self.citations],
             "passages": [
                 {"file": p.file, "paragraph": p.paragraph, "score": p.score, "lang": p.lang, "text": p.text}
