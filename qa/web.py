@@ -12,7 +12,6 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-History = list[dict[str, str]]
+History = list[tuple[str, str]]
 # (question, history) -> text chunks as generated, then the final Answer as the last item.
 StreamFn = Callable[[str, History], Iterable["str | Answer"]]
 # question -> Answer (the ``ask`` API endpoint; no history).
@@ -92,13 +91,8 @@ class Turn:
 
 
 def history_of(turns: list[Turn]) -> History:
-    """The conversation so far as chat messages for the answer stage (failed turns left out)."""
-    history: History = []
-    for turn in turns:
-        if turn.answer is not None:
-            history.append({"role": "user", "content": turn.question})
-            history.append({"role": "assistant", "content": turn.answer.text})
-    return history
+    """The conversation so far as (question, answer text) pairs for the answer stage; failed turns left out."""
+    return [(turn.question, turn.answer.text) for turn in turns if turn.answer is not None]
 
 
 def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
@@ -140,11 +134,11 @@ def _default_answer_fn(settings: Settings) -> AnswerFn:
 
 
 def _default_corpus_fn(settings: Settings) -> CorpusFn:
-    @lru_cache(maxsize=1)
     def corpus() -> Corpus:
-        from qa.corpus import load_corpus
+        from qa.retrieve import get_retriever
 
-        return load_corpus(settings.sources_dir)
+        # The retriever's corpus is the one the index (and so the citations) came from.
+        return get_retriever(settings).corpus
 
     return corpus
 
@@ -164,12 +158,8 @@ def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]
             turns.append(Turn(question, render_error(EMPTY_QUESTION)))
             yield "", chat_messages(turns), turns, gr.skip()
             return
-        shown = chat_messages(turns)
-        shown += [
-            {"role": "user", "content": render_user(question)},
-            {"role": "assistant", "content": render_partial("")},
-        ]
-        yield "", shown, gr.skip(), gr.skip()
+        shown = [*chat_messages(turns), {"role": "user", "content": render_user(question)}]
+        yield "", [*shown, {"role": "assistant", "content": render_partial("")}], gr.skip(), gr.skip()
         text = ""
         final: Answer | None = None
         try:
@@ -178,8 +168,12 @@ def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]
                     final = item
                     continue
                 text += item
-                shown[-1] = {"role": "assistant", "content": render_partial(text)}
-                yield gr.skip(), shown, gr.skip(), gr.skip()
+                yield (
+                    gr.skip(),
+                    [*shown, {"role": "assistant", "content": render_partial(text)}],
+                    gr.skip(),
+                    gr.skip(),
+                )
             if final is None:
                 raise BackendError("The answer stream ended without an answer.")
         except QAError as exc:

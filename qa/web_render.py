@@ -194,6 +194,7 @@ def render_details(answer: Answer) -> str:
     )
     facts = [
         ("backend", answer.backend + (f" (fallback: {answer.fallback})" if answer.fallback else "")),
+        *([("why the fallback", answer.fallback_reason)] if answer.fallback_reason else []),
         ("answer language", answer.lang),
         ("found in the articles", "yes" if answer.found else "no"),
     ]

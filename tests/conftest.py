@@ -37,3 +37,13 @@ def seeds_copy(tmp_path: Path) -> Path:
 def settings(tmp_path: Path) -> Settings:
     """Settings on the real seeds with a private index folder."""
     return Settings(sources_dir=SEEDS, index_dir=tmp_path / "index", model_cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture(scope="session")
+def extractive_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings on the real seeds with the no-LLM ``extractive`` backend and one index folder
+    shared by the whole session (the first test that searches builds it; later ones reuse it)."""
+    base = tmp_path_factory.mktemp("extractive")
+    return Settings(
+        sources_dir=SEEDS, index_dir=base / "index", model_cache_dir=base / "cache", llm="extractive"
+    )

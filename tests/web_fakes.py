@@ -6,17 +6,24 @@ question is cited, and the answer text is that paragraph's first sentence plus `
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from qa.config import Settings
 from qa.corpus import Corpus
 from qa.errors import InputError
 from qa.models import Answer, Citation, Passage
 from qa.web_support import content_terms, sentence_spans
 
-History = list[dict[str, str]]
+if TYPE_CHECKING:
+    import gradio as gr
+
+History = list[tuple[str, str]]
 
 
 @dataclass
@@ -29,6 +36,8 @@ class FakeBackend:
     error: Exception | None = None
     delay: float = 0.0
     calls: list[tuple[str, History]] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0  # most answers computed at the same time
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, question: str, history: History | None = None) -> Answer:
@@ -42,8 +51,14 @@ class FakeBackend:
             raise InputError(
                 f"The question is too long ({len(question)} characters; at most {self.max_question_chars})."
             )
-        if self.delay:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
             time.sleep(self.delay)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         wanted = content_terms(question)
         scored = sorted(
             ((len(content_terms(p.text) & wanted), p) for p in self.corpus.content_paragraphs()),
@@ -75,3 +90,24 @@ class FakeBackend:
 
     def ask(self, question: str) -> Answer:
         return self.answer(question, None)
+
+
+def free_port() -> int:
+    """A TCP port that is free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running(app: gr.Blocks, settings: Settings, **overrides: Any) -> Iterator[str]:
+    """Serve ``app`` with the production launch options on a free loopback port; yields its URL."""
+    from qa.web import launch_options
+
+    port = free_port()
+    options = launch_options(settings, server_port=port, prevent_thread_lock=True, quiet=True, **overrides)
+    app.launch(**options)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
