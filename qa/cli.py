@@ -111,6 +111,90 @@ def search(
         console.print(f"[bold]{p.label}[/bold]  {p.score:.3f}  {text}", highlight=False)
 
 
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend", help="openai | local | extractive (default: QA_LLM, else as `qa ask` picks)."
+        ),
+    ] = None,
+    only: Annotated[
+        str | None, typer.Option("--only", help="`retrieval`: score retrieval only, no answers.")
+    ] = None,
+    report_dir: Annotated[
+        Path, typer.Option("--report", help="Folder for report.json, report.md and chart.png.")
+    ] = Path("eval-report"),
+    set_path: Annotated[
+        Path | None,
+        typer.Option("--set", help="Known-answers JSONL (default: tests/eval/known_answers.jsonl)."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N items.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit with code 2 when a target is missed.")] = False,
+    show_failures: Annotated[int, typer.Option("--failures", min=0, help="Failing items to print.")] = 10,
+) -> None:
+    """Run the known-answers set: retrieval and answer metrics, latency, and a report folder."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+    from qa.errors import ConfigError
+    from qa.eval import evaluate
+    from qa.evalset import DEFAULT_PATH
+    from qa.report import console_tables, failure_texts, legend, write_report
+
+    if backend is not None and backend not in ("openai", "local", "extractive"):
+        raise ConfigError(f"--backend must be openai, local or extractive, not {backend!r}")
+    if only is not None and only != "retrieval":
+        raise ConfigError(f"--only accepts only 'retrieval', not {only!r}")
+    settings = settings_from(ctx)
+    command = "qa eval" + "".join(
+        f" {flag} {value}"
+        for flag, value in (("--backend", backend), ("--only", only), ("--set", set_path), ("--limit", limit))
+        if value is not None
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = evaluate(
+            settings,
+            backend=backend,
+            only_retrieval=only == "retrieval",
+            set_path=set_path or DEFAULT_PATH,
+            limit=limit,
+            progress=advance,
+        )
+    result.command = command
+    for table in console_tables(result):
+        console.print(table)
+    console.print(legend(), style="dim", highlight=False)
+    failing = failure_texts(result)
+    for text in failing[:show_failures]:
+        console.print(text, highlight=False)
+    if len(failing) > show_failures:
+        console.print(
+            f"… and {len(failing) - show_failures} more failing items in the report.", highlight=False
+        )
+    paths = write_report(result, report_dir)
+    console.print(f"report: {', '.join(str(p) for p in paths)}", highlight=False)
+    missed = result.missed_targets()
+    if missed:
+        err_console.print(f"[yellow]targets missed:[/yellow] {'; '.join(missed)}")
+        if check:
+            raise typer.Exit(2)
+
+
 def main() -> None:
     """Console-script entry point: run the app, turning QAError into a clean message and exit code 1."""
     try:
