@@ -216,16 +216,15 @@ def make_open_citation(corpus_fn: CorpusFn) -> Callable[..., str]:
 
     def open_citation(evt: gr.EventData) -> str:
         data = getattr(evt, "_data", None) or {}
-        parsed = parse_cite_ref(str(data.get("ref", ""))) if isinstance(data, dict) else None
-        if parsed is None:
+        ref = parse_cite_ref(str(data.get("ref", ""))) if isinstance(data, dict) else None
+        if ref is None:
             return render_viewer_error("That citation link could not be read.")
-        file, paragraph = parsed
         try:
-            document = corpus_fn().document(file)
-            document.paragraph(paragraph)
+            document = corpus_fn().document(ref.file)
+            document.paragraph(ref.paragraph)
         except SourceError as exc:
             return render_viewer_error(str(exc))
-        return render_article(document, paragraph)
+        return render_article(document, ref.paragraph, ref.spans)
 
     # Gradio injects EventData by the parameter's type hint; with postponed annotations
     # the hint is a string naming a local import, so give it the real class.

@@ -9,6 +9,9 @@ sanitizer keeps ``class`` and fragment ``href``, and the page's click handler (s
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote, unquote
 
@@ -31,20 +34,52 @@ VIEWER_PLACEHOLDER = (
 )
 
 
-def cite_href(file: str, paragraph: int) -> str:
-    """The fragment link of a citation, as read back by :func:`parse_cite_ref`."""
-    return f"{CITE_PREFIX}{quote(file, safe='')}/{paragraph}"
+Spans = tuple[tuple[int, int], ...]
 
 
-def parse_cite_ref(ref: str) -> tuple[str, int] | None:
-    """``(file, paragraph)`` from a citation link (or ``file/n``); ``None`` if malformed."""
+@dataclass(frozen=True)
+class CiteRef:
+    """What a citation link points at: a paragraph, and optionally the spans that support the answer."""
+
+    file: str
+    paragraph: int
+    spans: Spans = ()
+
+
+def cite_href(file: str, paragraph: int, spans: Spans = ()) -> str:
+    """The fragment link of a citation (``#qa-cite/<file>/<n>[/<b>-<e>.<b>-<e>]``), see :func:`parse_cite_ref`."""
+    href = f"{CITE_PREFIX}{quote(file, safe='')}/{paragraph}"
+    if spans:
+        href += "/" + ".".join(f"{b}-{e}" for b, e in spans)
+    return href
+
+
+_SPANS = re.compile(r"^\d+-\d+(\.\d+-\d+)*$")
+
+
+def parse_cite_ref(ref: str) -> CiteRef | None:
+    """The :class:`CiteRef` of a citation link; ``None`` if malformed."""
     ref = ref.strip()
-    if ref.startswith(CITE_PREFIX):
-        ref = ref[len(CITE_PREFIX) :]
-    file_part, sep, number = ref.rpartition("/")
-    if not sep or not file_part or not number.isdigit():
+    if not ref.startswith(CITE_PREFIX):
         return None
-    return unquote(file_part), int(number)
+    parts = ref[len(CITE_PREFIX) :].split("/")
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1].isdigit():
+        return None
+    spans: Spans = ()
+    if len(parts) == 3:
+        if not _SPANS.match(parts[2]):
+            return None
+        spans = tuple((int(b), int(e)) for b, e in (pair.split("-") for pair in parts[2].split(".")))
+    return CiteRef(unquote(parts[0]), int(parts[1]), spans)
+
+
+def valid_spans(text: str, spans: Spans) -> list[tuple[int, int]]:
+    """The spans that lie inside ``text``, in order and without overlaps (links come from the client)."""
+    kept: list[tuple[int, int]] = []
+    for begin, end in sorted(spans):
+        if 0 <= begin < end <= len(text) and (not kept or begin >= kept[-1][1]):
+            kept.append((begin, end))
+    return kept
 
 
 def text_html(text: str) -> str:
@@ -52,7 +87,7 @@ def text_html(text: str) -> str:
     return escape(text).replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def highlighted_html(text: str, spans: list[tuple[int, int]]) -> str:
+def highlighted_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """``text`` escaped, with each span wrapped in ``<mark>``."""
     out: list[str] = []
     pos = 0
@@ -64,21 +99,22 @@ def highlighted_html(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _cite_link(citation: Citation, label: str, css: str = "qa-cite") -> str:
-    href = escape(cite_href(citation.file, citation.paragraph))
+def _cite_link(citation: Citation, label: str, css: str = "qa-cite", spans: Spans = ()) -> str:
+    href = escape(cite_href(citation.file, citation.paragraph, spans))
     title = escape(f"Open {citation.label} in the article viewer")
     return f'<a class="{css}" href="{href}" title="{title}">{escape(label)}</a>'
 
 
-def answer_text_html(text: str, citations: list[Citation]) -> str:
-    """The answer text escaped, each valid ``[k]`` marker a link to its citation."""
+def answer_text_html(text: str, citations: list[Citation], support: Sequence[Spans] = ()) -> str:
+    """The answer text escaped, each valid ``[k]`` marker a link to its citation (with ``support[k-1]``)."""
     out: list[str] = []
     pos = 0
     for begin, end, k in numbered_markers(text):
         if not 1 <= k <= len(citations):
             continue
         out.append(text_html(text[pos:begin]))
-        out.append(_cite_link(citations[k - 1], f"[{k}]", "qa-cite qa-marker"))
+        spans = support[k - 1] if k <= len(support) else ()
+        out.append(_cite_link(citations[k - 1], f"[{k}]", "qa-cite qa-marker", spans))
         pos = end
     out.append(text_html(text[pos:]))
     return "".join(out)
@@ -92,8 +128,13 @@ def fallback_notice(fallback: str) -> str:
 def render_answer(answer: Answer) -> str:
     """The chat message for an answer: text with linked markers, fallback notice, Sources."""
     text = normalize_markers(answer.text, answer.citations)
+    support = [
+        tuple(support_spans(c.text, claim_for_marker(text, k)))
+        for k, c in enumerate(answer.citations, start=1)
+    ]
     parts = [
-        f'<div class="qa-answer"><div class="qa-answer-text">{answer_text_html(text, answer.citations)}</div>'
+        '<div class="qa-answer"><div class="qa-answer-text">'
+        f"{answer_text_html(text, answer.citations, support)}</div>"
     ]
     if answer.fallback:
         parts.append(
@@ -101,11 +142,10 @@ def render_answer(answer: Answer) -> str:
         )
     if answer.citations:
         parts.append('<div class="qa-sources"><div class="qa-sources-title">Sources</div>')
-        for k, citation in enumerate(answer.citations, start=1):
-            spans = support_spans(citation.text, claim_for_marker(text, k))
+        for k, (citation, spans) in enumerate(zip(answer.citations, support, strict=True), start=1):
             parts.append(
                 f'<p class="qa-source"><span class="qa-source-num">[{k}]</span> '
-                f"{_cite_link(citation, citation.label)}<br>"
+                f"{_cite_link(citation, citation.label, spans=spans)}<br>"
                 f'<span class="qa-source-text">{highlighted_html(citation.text, spans)}</span></p>'
             )
         parts.append("</div>")
@@ -150,8 +190,12 @@ def answer_markdown(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def render_article(document: Document, paragraph: int) -> str:
-    """The whole article, the paragraph ``paragraph`` highlighted (id ``qa-para-<n>``)."""
+def render_article(document: Document, paragraph: int, spans: Spans = ()) -> str:
+    """The whole article, paragraph ``paragraph`` highlighted (id ``qa-para-<n>``).
+
+    Within it, ``spans`` (the supporting sentences) are marked; without valid spans the
+    whole paragraph is.
+    """
     parts = [
         f'<div class="qa-article"><div class="qa-article-head">{escape(document.file)} '
         f'<span class="qa-article-meta">({escape(document.lang)}, {len(document.paragraphs)} paragraphs; '
@@ -164,7 +208,8 @@ def render_article(document: Document, paragraph: int) -> str:
         body = text_html(p.text)
         if p.number == paragraph:
             classes.append("qa-hl")
-            body = f"<mark>{body}</mark>"
+            kept = valid_spans(p.text, spans)
+            body = highlighted_html(p.text, kept) if kept else f'<mark class="qa-support">{body}</mark>'
         parts.append(
             f'<p id="qa-para-{p.number}" class="{" ".join(classes)}">'
             f'<span class="qa-pnum">¶{p.number}</span> {body}</p>'
@@ -215,7 +260,7 @@ CSS = """
 .qa-sources-title { font-weight: 700; margin-bottom: 0.3em; }
 .qa-source { margin: 0.4em 0; font-size: 0.92em; }
 .qa-source-num { font-weight: 700; }
-mark.qa-support, .qa-article mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
+mark.qa-support { background: #fcd34d; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-notice { margin-top: 0.6em; padding: 0.4em 0.6em; border-left: 4px solid #f59e0b; background: rgba(245, 158, 11, 0.12); }
 .qa-error { padding: 0.4em 0.6em; border-left: 4px solid #dc2626; background: rgba(220, 38, 38, 0.10); }
 .qa-article { max-height: 70vh; overflow-y: auto; padding: 0.5em 0.8em; border: 1px solid var(--border-color-primary); border-radius: 6px; }
@@ -223,7 +268,7 @@ mark.qa-support, .qa-article mark { background: #fde68a; color: #111; padding: 0
 .qa-article-head { font-weight: 700; margin-bottom: 0.5em; padding: 0.2em 0; position: sticky; top: -0.5em; z-index: 1; background: var(--block-background-fill, #fff); border-bottom: 1px solid var(--border-color-primary); }
 .qa-article-meta { font-weight: 400; color: var(--body-text-color-subdued); }
 .qa-para { margin: 0.5em 0; }
-.qa-para.qa-hl { outline: 2px solid #f59e0b; border-radius: 4px; padding: 2px 4px; }
+.qa-para.qa-hl { outline: 2px solid #f59e0b; background: rgba(253, 230, 138, 0.35); border-radius: 4px; padding: 2px 4px; }
 .qa-boilerplate { color: var(--body-text-color-subdued); font-size: 0.85em; }
 .qa-pnum { color: var(--body-text-color-subdued); font-size: 0.8em; margin-right: 0.3em; }
 .qa-passages td, .qa-passages th, .qa-facts td, .qa-facts th { vertical-align: top; padding: 2px 6px; font-size: 0.9em; }

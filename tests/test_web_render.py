@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from qa.corpus import load_corpus
 from qa.models import Answer, Citation, Passage
 from qa.web_render import (
+    CiteRef,
     answer_markdown,
     cite_href,
     highlighted_html,
@@ -23,6 +24,7 @@ from qa.web_render import (
     render_error,
     render_partial,
     render_user,
+    valid_spans,
 )
 
 SCRIPT = "<script>alert(1)</script>"
@@ -91,7 +93,7 @@ def no_active_html(html: str) -> None:
 
 def test_answer_has_linked_marker_and_sources_with_highlighted_support() -> None:
     html = render_answer(make_answer())
-    assert html.count('href="#qa-cite/000_a.txt/6"') == 2  # the [1] marker and the Sources entry
+    assert html.count('href="#qa-cite/000_a.txt/6/') == 2  # the [1] marker and the Sources entry
     assert ">[1]</a>" in html
     assert "Sources" in html and "000_a.txt ¶6" in html
     # The sentence with the answer's numbers is highlighted, the other one is not.
@@ -141,7 +143,7 @@ def test_article_is_escaped_numbered_and_highlights_the_cited_paragraph(tmp_path
     html = render_article(document, 2)
     no_active_html(html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert re.search(r'<p id="qa-para-2" class="qa-para qa-hl">.*<mark>Body', html)
+    assert re.search(r'<p id="qa-para-2" class="qa-para qa-hl">.*<mark class="qa-support">Body', html)
     assert 'id="qa-para-1" class="qa-para"' in html
     assert 'id="qa-para-3" class="qa-para qa-boilerplate"' in html
 
@@ -165,11 +167,45 @@ def test_api_markdown_uses_file_paragraph_citations() -> None:
     assert "Notice:" in answer_markdown(make_answer(fallback="extractive"))
 
 
-@given(st.text(min_size=1, max_size=40).filter(lambda s: "\n" not in s), st.integers(1, 99999))
-def test_cite_links_round_trip(file: str, paragraph: int) -> None:
-    assert parse_cite_ref(cite_href(file, paragraph)) == (file, paragraph)
+SPANS = st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 5000)), max_size=3).map(tuple)
 
 
-@pytest.mark.parametrize("ref", ["", "#qa-cite/", "#qa-cite/a.txt", "#qa-cite/a.txt/x", "#qa-cite//3"])
+@given(st.text(min_size=1, max_size=40), st.integers(1, 99999), SPANS)
+def test_cite_links_round_trip(file: str, paragraph: int, spans: tuple[tuple[int, int], ...]) -> None:
+    assert parse_cite_ref(cite_href(file, paragraph, spans)) == CiteRef(file, paragraph, spans)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "",
+        "a.txt/3",
+        "#qa-cite/",
+        "#qa-cite/a.txt",
+        "#qa-cite/a.txt/x",
+        "#qa-cite//3",
+        "#qa-cite/a/3/1-",
+        "#qa-cite/a/3/4/5",
+    ],
+)
 def test_malformed_cite_links_are_rejected(ref: str) -> None:
     assert parse_cite_ref(ref) is None
+
+
+def test_answer_links_carry_the_supporting_spans_to_the_viewer(tmp_path: Path) -> None:
+    html = render_answer(make_answer())
+    hrefs = set(re.findall(r'href="([^"]+)"', html))
+    assert hrefs == {"#qa-cite/000_a.txt/6/0-44"}  # marker and Sources entry: the first sentence
+    (tmp_path / "000_a.txt").write_text("Title line of the article\n" * 5 + PARAGRAPH + "\n")
+    ref = parse_cite_ref(hrefs.pop())
+    assert ref is not None
+    article = render_article(load_corpus(tmp_path).document(ref.file), ref.paragraph, ref.spans)
+    assert '<mark class="qa-support">Die Konvention hat 9 Kapitel und 71 Artikel.</mark> Sie wurde' in article
+
+
+def test_article_ignores_spans_outside_the_paragraph(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("First paragraph of text\nSecond paragraph of text\n")
+    document = load_corpus(tmp_path).document("a.txt")
+    assert valid_spans("abcdef", ((4, 9), (0, 2), (1, 3), (3, 3))) == [(0, 2)]
+    html = render_article(document, 2, ((0, 999),))
+    assert '<mark class="qa-support">Second paragraph of text</mark>' in html

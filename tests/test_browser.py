@@ -1,0 +1,242 @@
+"""The web chat in a real headless Chromium (Debian's ``chromium``), driven by Playwright.
+
+Skips, with the reason, when ``/usr/bin/chromium`` is missing; ``.ci/run`` installs it.
+Every page records dialogs (``alert``), requests leaving loopback and page errors, and each
+test asserts there were none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from qa.config import Settings
+from qa.corpus import load_corpus
+from qa.web import EXAMPLES, build_app
+from qa.web_render import parse_cite_ref
+from tests.web_fakes import FakeBackend, running
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+ANSWER_TIMEOUT_MS = 180_000  # the first question may build the index
+UI_TIMEOUT_MS = 15_000
+XSS_SCRIPT = "<script>alert(1)</script>"
+XSS_IMG = '<img src=x onerror="window.__xss=1;alert(2)">'
+FINAL_MESSAGES = "#qa-chat .qa-answer:not(.qa-streaming), #qa-chat .qa-error"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run does it)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class ChatPage:
+    """One browser tab on the chat, with everything suspicious it saw."""
+
+    page: Page
+    dialogs: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def ask(self, question: str) -> Any:
+        """Type ``question``, press Enter, wait for the final reply; returns that message's locator."""
+        from playwright.sync_api import expect
+
+        done = self.page.locator(FINAL_MESSAGES)
+        before = done.count()
+        self.page.locator("#qa-question textarea").fill(question)
+        self.page.locator("#qa-question textarea").press("Enter")
+        expect(done).to_have_count(before + 1, timeout=ANSWER_TIMEOUT_MS)
+        return done.last
+
+    def assert_clean(self) -> None:
+        assert self.dialogs == [], f"a dialog opened: {self.dialogs}"
+        assert self.external_requests == [], f"the page called out: {self.external_requests}"
+        assert self.errors == [], f"page errors: {self.errors}"
+        assert self.page.evaluate("window.__xss") is None
+
+
+@pytest.fixture
+def open_chat(browser: Browser) -> Iterator[Any]:
+    contexts = []
+
+    def open_page(url: str) -> ChatPage:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        contexts.append(context)
+        page = context.new_page()
+        chat = ChatPage(page)
+
+        def on_dialog(dialog: Any) -> None:
+            chat.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        def on_request(request: Any) -> None:
+            if not re.match(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|about:)", request.url):
+                chat.external_requests.append(request.url)
+
+        page.on("dialog", on_dialog)
+        page.on("request", on_request)
+        page.on("pageerror", lambda exc: chat.errors.append(str(exc)))
+        page.goto(url)
+        page.locator("#qa-question textarea").wait_for(timeout=UI_TIMEOUT_MS)
+        return chat
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def open_first_citation(chat: ChatPage, message: Any) -> tuple[str, int, Any]:
+    """Click the first [k] marker of ``message``; returns the cited file, paragraph and the highlight."""
+    from playwright.sync_api import expect
+
+    marker = message.locator("a.qa-marker").first
+    ref = parse_cite_ref(marker.get_attribute("href") or "")
+    assert ref is not None
+    file, paragraph = ref.file, ref.paragraph
+    marker.click()
+    highlighted = chat.page.locator("#qa-viewer .qa-hl")
+    expect(highlighted).to_have_attribute("id", f"qa-para-{paragraph}", timeout=UI_TIMEOUT_MS)
+    expect(chat.page.locator("#qa-viewer .qa-article-head")).to_contain_text(file)
+    return file, paragraph, highlighted
+
+
+def in_view(locator: Any) -> bool:
+    """The element's top edge is visible both in its scrolling article box and in the window."""
+    return bool(
+        locator.evaluate(
+            """el => {
+                const r = el.getBoundingClientRect();
+                const box = el.closest('.qa-article').getBoundingClientRect();
+                return r.top >= box.top - 1 && r.top < box.bottom && r.top >= 0 && r.top < window.innerHeight;
+            }"""
+        )
+    )
+
+
+def test_cited_answer_and_citation_viewer(
+    open_chat: Any, extractive_settings: Settings, tmp_path: Path
+) -> None:
+    """Real extractive stack: ask, get a cited answer, click the citation, see the paragraph."""
+    with running(build_app(extractive_settings), extractive_settings) as url:
+        chat = open_chat(url)
+        message = chat.ask(EXAMPLES[0])
+        assert "71" in message.locator(".qa-answer-text").inner_text()
+        assert message.locator(".qa-sources .qa-source").count() >= 1
+        assert message.locator("mark.qa-support").count() >= 1  # the supporting sentence is highlighted
+
+        file, paragraph, highlighted = open_first_citation(chat, message)
+        corpus = load_corpus(extractive_settings.sources_dir)
+        assert highlighted.inner_text().endswith(corpus.paragraph(file, paragraph).text)
+        # The viewer marks the same supporting sentence(s) as the chat's Sources entry.
+        supporting = message.locator(".qa-source").first.locator("mark.qa-support").all_inner_texts()
+        assert highlighted.locator("mark.qa-support").all_inner_texts() == supporting
+        chat.page.wait_for_function(
+            "() => { const el = document.querySelector('#qa-viewer .qa-hl');"
+            " const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }",
+            timeout=UI_TIMEOUT_MS,
+        )
+        assert in_view(highlighted)
+        # Earlier paragraphs are scrolled away: the viewer really scrolled to the citation.
+        assert paragraph > 1 and not in_view(chat.page.locator("#qa-viewer #qa-para-1"))
+
+        chat.page.locator("#qa-details").get_by_text("Retrieved passages, backend and timings").click()
+        details = chat.page.locator("#qa-details .qa-details")
+        assert "extractive" in details.inner_text()
+        assert details.locator(".qa-passages tbody tr").count() >= 1
+
+        shot = tmp_path / "chat-cited-answer.png"
+        chat.page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        chat.assert_clean()
+
+
+def test_script_in_sources_and_answers_is_shown_as_text(
+    open_chat: Any, tmp_path: Path, extractive_settings: Settings
+) -> None:
+    """A source with script/img markup, quoted by the real extractive backend: text, never executed."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    filler = [f"Paragraph {i} describes the weather in Hanoi during the autumn season." for i in range(1, 15)]
+    evil = [
+        f"The signing ceremony in Hanoi was attended by 72 countries {XSS_SCRIPT} according to the organisers.",
+        *filler,
+        f"The secret password of the Hanoi Convention is {XSS_IMG} and nobody knows it.",
+    ]
+    (sources / "evil.txt").write_text("\n".join(evil) + "\n", encoding="utf-8")
+    settings = extractive_settings.model_copy(
+        update={"sources_dir": sources, "index_dir": tmp_path / "index"}
+    )
+
+    with running(build_app(settings), settings) as url:
+        chat = open_chat(url)
+        message = chat.ask("What is the secret password of the Hanoi Convention?")
+        assert XSS_IMG in message.inner_text()  # in the answer and in its source, as text
+        _, _, highlighted = open_first_citation(chat, message)
+        assert XSS_IMG in highlighted.inner_text()
+
+        chat.page.locator("#qa-clear").click()  # a new conversation: no follow-up condensing
+        message = chat.ask("How many countries attended the signing ceremony in Hanoi?")
+        assert XSS_SCRIPT in message.inner_text()
+        open_first_citation(chat, message)
+        assert XSS_SCRIPT in chat.page.locator("#qa-viewer").inner_text()
+
+        for region in ("#qa-chat", "#qa-viewer"):
+            assert chat.page.locator(f"{region} script").count() == 0
+            assert chat.page.locator(f"{region} img[src='x']").count() == 0
+        chat.page.wait_for_timeout(500)  # give a payload the chance to fire
+        chat.assert_clean()
+
+
+def test_follow_up_then_clear_conversation(open_chat: Any, settings: Settings) -> None:
+    """The browser session keeps the history for follow-ups; both clear buttons forget it."""
+    corpus = load_corpus(settings.sources_dir)
+    fake = FakeBackend(corpus)
+    with running(
+        build_app(settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus), settings
+    ) as url:
+        chat = open_chat(url)
+        chat.ask(EXAMPLES[0])
+        chat.ask("And who chaired the ceremony?")
+        assert [q for q, _ in fake.calls[1][1]] == [EXAMPLES[0]]
+
+        chat.page.locator("#qa-clear").click()
+        from playwright.sync_api import expect
+
+        expect(chat.page.locator(FINAL_MESSAGES)).to_have_count(0, timeout=UI_TIMEOUT_MS)
+        chat.ask("A fresh question about the convention?")
+        assert fake.calls[-1][1] == []
+
+        # The Chatbot's own trash icon forgets the history too.
+        chat.ask("Another question about the convention?")
+        chat.page.locator("#qa-chat").get_by_role("button", name=re.compile("clear", re.I)).click()
+        expect(chat.page.locator(FINAL_MESSAGES)).to_have_count(0, timeout=UI_TIMEOUT_MS)
+        chat.ask("Last question about the convention?")
+        assert fake.calls[-1][1] == []
+        chat.assert_clean()
