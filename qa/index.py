@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa import store
-from qa.corpus import Corpus, Document, Paragraph, iter_source_paths, load_corpus
+from qa import rank, store
+from qa.corpus import Corpus, iter_source_paths, load_corpus
+from qa.embeddings import sparse_to_str
 from qa.errors import IndexStoreError
 
 if TYPE_CHECKING:
@@ -34,54 +36,70 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Bump when the text we embed per paragraph changes: a different pipeline forces a rebuild.
-PIPELINE = "title-context-v1"
-_TITLE_WORDS = 24
+# Bump when what we store per paragraph changes: a different pipeline forces a rebuild.
+PIPELINE = "sentences-hub-sparse128-v1"
 
 Progress = Callable[[int, int], None]
 
+# A sentence ends at . ! ? … (optionally followed by a closing quote or bracket), then space,
+# then what can start a sentence. "24. Oktober" (German ordinals) and initials ("A. Guterres")
+# are not ends.
+_SENTENCE_END = re.compile(r"([.!?…][\"»”’)]?)\s+(?=[\"„«“(\-–—]?[^\W\d_a-z]|\d)")
+_MIN_SENTENCE_WORDS = 4
 
-def article_context(doc: Document) -> str:
-    """A short article context (the headline or the start of the lead) prepended at embedding time."""
-    words = doc.title.split()
-    return " ".join(words[:_TITLE_WORDS]) + (" …" if len(words) > _TITLE_WORDS else "")
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a paragraph; fragments under four words are merged into a neighbour."""
+    pieces: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        before = text[: match.start(1)]
+        if before[-1:].isdigit() or re.search(r"(^|\s)\w$", before):
+            continue
+        pieces.append(text[start : match.end(1)].strip())
+        start = match.end()
+    pieces.append(text[start:].strip())
+    sentences: list[str] = []
+    for piece in filter(None, pieces):
+        too_short = min(len(piece.split()), len(sentences[-1].split()) if sentences else 99)
+        if sentences and too_short < _MIN_SENTENCE_WORDS:
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return sentences or [text.strip()]
 
 
-def embedding_text(doc: Document, paragraph: Paragraph) -> str:
-    """What the embedding model sees for ``paragraph``: the paragraph, with its article's context."""
-    context = article_context(doc)
-    if not context or paragraph.text.startswith(context.rstrip(" …")):
-        return paragraph.text
-    return f"{context}\n{paragraph.text}"
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
-class Record:
-    """One indexed paragraph as stored in Chroma."""
+class ParagraphRecord:
+    """One indexed paragraph and its sentences, as stored in Chroma (one record per sentence)."""
 
-    id: str
-    text: str
-    embed_text: str
-    hash: str
     file: str
     paragraph: int
     lang: str
+    text: str
+    sentences: tuple[str, ...]
 
     @property
-    def metadata(self) -> dict[str, Any]:
-        return {"file": self.file, "paragraph": self.paragraph, "lang": self.lang, "hash": self.hash}
+    def id(self) -> str:
+        return f"{self.file}#{self.paragraph}"
+
+    @property
+    def hash(self) -> str:
+        return _sha(self.text)
+
+    def sentence_id(self, index: int) -> str:
+        return f"{self.id}#{index}"
 
 
-def corpus_records(corpus: Corpus) -> list[Record]:
-    records = []
-    for doc in corpus.documents:
-        for p in doc.paragraphs:
-            if p.boilerplate:
-                continue
-            text = embedding_text(doc, p)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            records.append(Record(p.id, p.text, text, digest, p.file, p.number, p.lang))
-    return records
+def corpus_records(corpus: Corpus) -> list[ParagraphRecord]:
+    return [
+        ParagraphRecord(p.file, p.number, p.lang, p.text, tuple(split_sentences(p.text)))
+        for p in corpus.content_paragraphs()
+    ]
 
 
 def source_fingerprint(sources_dir: Path) -> dict[str, str]:
@@ -169,9 +187,17 @@ def _verified(client: ClientAPI, manifest: store.Manifest) -> Chroma | None:
     return None
 
 
-def _reusable_vectors(client: ClientAPI, settings: Settings, embedder: TextEmbedder) -> dict[str, np.ndarray]:
-    """content hash -> vector, from every generation built by the same model and pipeline."""
-    vectors: dict[str, np.ndarray] = {}
+@dataclass
+class _Reusable:
+    """Work already done by earlier generations: sentence vectors and paragraph sparse vectors."""
+
+    dense: dict[str, np.ndarray]  # sentence hash -> vector
+    sparse: dict[str, str]  # paragraph hash -> sparse vector (text form)
+
+
+def _reusable(client: ClientAPI, settings: Settings, embedder: TextEmbedder) -> _Reusable:
+    """Everything reusable from generations built by the same model and pipeline (killed runs included)."""
+    found = _Reusable({}, {})
     for name in store.generations(client, settings):
         try:
             vs = store.vectorstore(client, name)
@@ -181,10 +207,23 @@ def _reusable_vectors(client: ClientAPI, settings: Settings, embedder: TextEmbed
             for _, record_meta, vector in store.iter_vectors(vs):
                 digest = record_meta.get("hash")
                 if isinstance(digest, str):
-                    vectors.setdefault(digest, vector)
+                    found.dense.setdefault(digest, vector)
+                if isinstance(record_meta.get("phash"), str) and isinstance(record_meta.get("sparse"), str):
+                    found.sparse.setdefault(str(record_meta["phash"]), str(record_meta["sparse"]))
         except Exception as exc:  # an unreadable leftover only costs re-embedding
             log.warning("skipping unreadable index generation %s: %s", name, exc)
-    return vectors
+    return found
+
+
+def _old_paragraphs(active: Chroma | None) -> dict[str, str]:
+    """paragraph id -> paragraph hash in the active generation."""
+    if active is None:
+        return {}
+    old = {}
+    for record_id, meta, _ in store.iter_vectors(active):
+        if meta.get("sentence") == 0:
+            old[record_id.rsplit("#", 1)[0]] = str(meta.get("phash"))
+    return old
 
 
 def build_index(
@@ -215,56 +254,50 @@ def build_index(
         report.rebuilt_because = reason
 
     if active is not None and manifest is not None and manifest.sources == fingerprint:
-        report.unchanged = manifest.count
+        report.unchanged = manifest.paragraphs
         report.collection = manifest.active
         _collect_garbage(client, settings, keep=manifest.active)
         report.seconds = time.perf_counter() - started
         return report, OpenIndex(client, active, manifest)
 
     corpus = corpus if corpus is not None else load_corpus(settings.sources_dir)
-    records = corpus_records(corpus)
-    if not records:
+    paragraphs = corpus_records(corpus)
+    if not paragraphs:
         raise IndexStoreError(f"No indexable paragraphs in {settings.sources_dir} (setting QA_SOURCES_DIR)")
-    old: dict[str, str] = {}
-    if active is not None:
-        old = {rid: str(meta.get("hash")) for rid, meta, _ in store.iter_vectors(active)}
-    reusable = {} if rebuild else _reusable_vectors(client, settings, embedder)
-
-    to_embed = [r for r in records if r.hash not in reusable]
-    new_vectors = embedder.embed_documents_array([r.embed_text for r in to_embed], progress=progress)
-    for record, vector in zip(to_embed, new_vectors, strict=True):
-        reusable[record.hash] = vector
-    report.embedded = len(to_embed)
-    for r in records:
-        if r.id not in old:
+    old = _old_paragraphs(active)
+    reusable = _Reusable({}, {}) if rebuild else _reusable(client, settings, embedder)
+    _embed_missing(embedder, paragraphs, reusable, report, progress)
+    for p in paragraphs:
+        if p.id not in old:
             report.added += 1
-        elif old[r.id] != r.hash:
+        elif old[p.id] != p.hash:
             report.updated += 1
         else:
             report.unchanged += 1
-    report.removed = len(set(old) - {r.id for r in records})
+    report.removed = len(set(old) - {p.id for p in paragraphs})
 
-    dim = int(new_vectors.shape[1]) if len(to_embed) else int(next(iter(reusable.values())).shape[0])
+    ids, texts, metadatas, vectors = _records(paragraphs, reusable)
+    dim = int(vectors.shape[1])
     name = store.new_generation_name(settings)
-    meta = {"model": embedder.model_id, "dim": dim, "pipeline": PIPELINE}
-    vs = store.vectorstore(client, name, metadata=meta)
-    store.add_records(
-        vs,
-        [r.id for r in records],
-        np.stack([reusable[r.hash] for r in records]),
-        [r.text for r in records],
-        [r.metadata for r in records],
+    vs = store.vectorstore(
+        client, name, metadata={"model": embedder.model_id, "dim": dim, "pipeline": PIPELINE}
     )
-    if store.count(vs) != len(records):
+    store.add_records(vs, ids, vectors, texts, metadatas)
+    if store.count(vs) != len(ids):
         raise IndexStoreError(f"Index generation {name} is incomplete after writing; run `qa index` again")
+    langs: dict[str, int] = {}
+    for meta in metadatas:
+        langs[str(meta["lang"])] = langs.get(str(meta["lang"]), 0) + 1
     new_manifest = store.Manifest(
         active=name,
         model=embedder.model_id,
         dim=dim,
         pipeline=PIPELINE,
-        count=len(records),
+        count=len(ids),
         sources=fingerprint,
         built_at=time.time(),
+        paragraphs=len(paragraphs),
+        langs=langs,
     )
     store.write_manifest(client, settings, new_manifest)  # the commit point
     _collect_garbage(client, settings, keep=name)
@@ -272,6 +305,72 @@ def build_index(
     report.seconds = time.perf_counter() - started
     log.info("index %s: %s", name, report.summary())
     return report, OpenIndex(client, vs, new_manifest, corpus)
+
+
+def _embed_missing(
+    embedder: TextEmbedder,
+    paragraphs: list[ParagraphRecord],
+    reusable: _Reusable,
+    report: IndexReport,
+    progress: Progress | None,
+) -> None:
+    """Embed the sentences (dense) and paragraphs (sparse) that no earlier generation has."""
+    sentences = sorted({s for p in paragraphs for s in p.sentences if _sha(s) not in reusable.dense})
+    sparse_todo = []
+    if embedder.supports_sparse:
+        sparse_todo = sorted({p.text for p in paragraphs if p.hash not in reusable.sparse})
+    total = len(sentences) + len(sparse_todo)
+
+    def dense_progress(done: int, _total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    def sparse_progress(done: int, _total: int) -> None:
+        if progress is not None:
+            progress(len(sentences) + done, total)
+
+    vectors = embedder.embed_documents_array(sentences, progress=dense_progress)
+    for text, vector in zip(sentences, vectors, strict=True):
+        reusable.dense[_sha(text)] = vector
+    if sparse_todo:
+        for text, sparse in zip(
+            sparse_todo, embedder.sparse_documents(sparse_todo, progress=sparse_progress), strict=True
+        ):
+            reusable.sparse[_sha(text)] = sparse_to_str(sparse)
+    report.embedded = len(sentences)
+
+
+def _records(
+    paragraphs: list[ParagraphRecord], reusable: _Reusable
+) -> tuple[list[str], list[str], list[dict[str, Any]], np.ndarray]:
+    """One Chroma record per sentence; the first sentence also carries the paragraph's text and sparse vector."""
+    ids: list[str] = []
+    texts: list[str] = []
+    metadatas: list[dict[str, Any]] = []
+    owners: list[str] = []
+    rows: list[np.ndarray] = []
+    for p in paragraphs:
+        for index, sentence in enumerate(p.sentences):
+            meta: dict[str, Any] = {
+                "file": p.file,
+                "paragraph": p.paragraph,
+                "lang": p.lang,
+                "sentence": index,
+                "hash": _sha(sentence),
+            }
+            if index == 0:
+                meta.update(phash=p.hash, text=p.text)
+                if p.hash in reusable.sparse:
+                    meta["sparse"] = reusable.sparse[p.hash]
+            ids.append(p.sentence_id(index))
+            texts.append(sentence)
+            metadatas.append(meta)
+            owners.append(p.id)
+            rows.append(reusable.dense[_sha(sentence)])
+    vectors = np.stack(rows).astype(np.float32)
+    for meta, hub in zip(metadatas, rank.hubness(vectors, owners), strict=True):
+        meta["hub"] = round(float(hub), 6)
+    return ids, texts, metadatas, vectors
 
 
 _ABANDONED_AFTER_S = 3600

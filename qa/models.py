@@ -15,6 +15,9 @@ class Passage:
     text: str
     score: float
     lang: str
+    # Cosine similarity (-1..1) of the paragraph's best-matching sentence to the question.
+    # ``score`` ranks (it is relative to the other candidates); this one is absolute.
+    similarity: float | None = None
 
     @property
     def label(self) -> str:

@@ -7,9 +7,14 @@ import re
 import threading
 import time
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from qa import rank
+from qa.embeddings import sparse_dot, sparse_from_str
 from qa.errors import IndexStoreError, InputError
 from qa.models import Passage
 
@@ -26,6 +31,8 @@ _KEEP_FORMAT = {"\u200c", "\u200d"}
 _WHITESPACE = re.compile(r"\s+")
 # How often (seconds) a long-lived retriever looks at the sources folder for changes.
 _SOURCE_CHECK_INTERVAL = 1.0
+# Sentences fetched per language before re-ranking (at least 4·k).
+_CANDIDATES_PER_LANGUAGE = 30
 
 
 def validate_question(question: str, settings: Settings) -> str:
@@ -103,6 +110,7 @@ class Retriever:
         self._signature: tuple[tuple[str, int, int], ...] | None = None
         self._checked_at = 0.0
         self.last_report: IndexReport | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def embedder(self) -> TextEmbedder:
@@ -150,29 +158,93 @@ class Retriever:
         """The ``k`` best paragraphs for ``question`` (default ``QA_TOP_K``), best first."""
         cleaned = validate_question(question, self.settings)
         k = validate_k(self.settings.top_k if k is None else k, self.settings)
-        query_vector = self.embedder.embed_query_array(cleaned)
+        embedder = self.embedder
+        sparse_query = None
+        if embedder.supports_sparse:  # runs on the other core while the dense vector is computed
+            sparse_query = self._sparse_pool().submit(embedder.sparse_query, cleaned)
+        query_vector = embedder.embed_query_array(cleaned)
         for attempt in range(2):
             index = self.ensure_index(force_check=attempt > 0)
             try:
-                hits = index.vectorstore.similarity_search_by_vector_with_relevance_scores(
-                    query_vector.tolist(), k=min(k, index.manifest.count)
-                )
+                candidates = _dense_candidates(index, query_vector, k)
+                details = _paragraph_details(index, candidates)
                 break
             except Exception as exc:  # e.g. the generation was replaced by another process
                 if attempt:
                     raise IndexStoreError(f"The index cannot be searched: {exc}") from exc
                 log.warning("index query failed (%s); reopening the index", exc)
                 self._index = None
-        return [_passage(doc.page_content, doc.metadata, 1.0 - float(distance)) for doc, distance in hits]
+        weight = 0.0
+        if sparse_query is not None:
+            query_sparse = sparse_query.result()
+            weight = rank.SPARSE_WEIGHT
+            for cand in candidates:
+                stored = details.get(cand.key, {}).get("sparse")
+                cand.sparse = (
+                    sparse_dot(query_sparse, sparse_from_str(stored)) if isinstance(stored, str) else 0.0
+                )
+        ranked = rank.score_candidates(candidates, sparse_weight=weight)
+        return [_passage(cand, details.get(cand.key, {})) for cand in ranked[:k]]
+
+    def _sparse_pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-sparse")
+            return self._pool
 
 
-def _passage(text: str, meta: dict[str, Any], score: float) -> Passage:
+def _dense_candidates(index: OpenIndex, query_vector: np.ndarray, k: int) -> list[rank.Candidate]:
+    """Paragraphs whose sentences are nearest to the question, searched language by language.
+
+    Searching each language separately gives every language its own best sentences (the
+    model would otherwise fill the list with the question's language) and a comparable
+    sample for the per-language standardisation.
+    """
+    per_language = max(_CANDIDATES_PER_LANGUAGE, 4 * k)
+    found: dict[tuple[str, int], rank.Candidate] = {}
+    langs = index.manifest.langs or {"": index.manifest.count}
+    vector = query_vector.tolist()
+    for lang, count in sorted(langs.items()):
+        hits = index.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vector, k=min(per_language, count), filter={"lang": lang} if lang else None
+        )
+        for doc, distance in hits:
+            meta = doc.metadata
+            rank.add_sentence_hit(
+                found,
+                str(meta["file"]),
+                int(meta["paragraph"]),
+                str(meta.get("lang", lang)),
+                int(meta.get("sentence", 0)),
+                1.0 - float(distance),
+                float(meta.get("hub", 0.0)),
+            )
+    return list(found.values())
+
+
+def _paragraph_details(
+    index: OpenIndex, candidates: list[rank.Candidate]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """Text and sparse vector of each candidate paragraph (stored on its first sentence's record)."""
+    if not candidates:
+        return {}
+    ids = [f"{c.file}#{c.paragraph}#0" for c in candidates]
+    result = index.vectorstore.get(ids=ids, include=["metadatas"])
+    details = {}
+    for meta in result.get("metadatas") or []:
+        if meta:
+            details[(str(meta["file"]), int(meta["paragraph"]))] = dict(meta)
+    return details
+
+
+def _passage(cand: rank.Candidate, meta: dict[str, Any]) -> Passage:
     return Passage(
-        file=str(meta["file"]),
-        paragraph=int(meta["paragraph"]),
-        text=text,
-        score=round(score, 6),
-        lang=str(meta.get("lang", "und")),
+        file=cand.file,
+        paragraph=cand.paragraph,
+        text=str(meta.get("text", "")),
+        score=round(cand.score, 6),
+        lang=cand.lang,
+        similarity=round(cand.cosine, 6),
     )
 
 

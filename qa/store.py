@@ -50,9 +50,11 @@ class Manifest:
     model: str
     dim: int
     pipeline: str
-    count: int
+    count: int  # records (sentences)
     sources: dict[str, str] = field(default_factory=dict)  # relative file name -> sha256 of its bytes
     built_at: float = 0.0
+    paragraphs: int = 0
+    langs: dict[str, int] = field(default_factory=dict)  # language -> records in that language
 
     def to_metadata(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,8 @@ class Manifest:
             "count": self.count,
             "sources": json.dumps(self.sources, sort_keys=True),
             "built_at": self.built_at,
+            "paragraphs": self.paragraphs,
+            "langs": json.dumps(self.langs, sort_keys=True),
         }
 
     @classmethod
@@ -78,6 +82,8 @@ class Manifest:
                 count=int(meta["count"]),
                 sources=dict(json.loads(str(meta.get("sources") or "{}"))),
                 built_at=float(meta.get("built_at") or 0.0),
+                paragraphs=int(meta.get("paragraphs") or 0),
+                langs={str(k): int(v) for k, v in json.loads(str(meta.get("langs") or "{}")).items()},
             )
         except (KeyError, TypeError, ValueError):
             log.warning("index manifest is unreadable; the index will be rebuilt")
