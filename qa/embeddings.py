@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -188,8 +188,27 @@ class OpenAIEmbeddingsAdapter(Embeddings):
         return self.embed_query_array(text).tolist()
 
 
-# What the index and the retriever need from an embedder (both classes above provide it).
-TextEmbedder = E5Embeddings | OpenAIEmbeddingsAdapter
+class TextEmbedder(Protocol):
+    """What the index and the retriever need from an embedder (both classes above provide it)."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int | None: ...
+
+    @property
+    def supports_sparse(self) -> bool: ...
+
+    def embed_query_array(self, text: str) -> np.ndarray: ...
+
+    def embed_documents_array(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
+
+    def sparse_query(self, text: str) -> SparseVector: ...
+
+    def sparse_documents(
+        self, texts: Sequence[str], progress: Progress | None = None
+    ) -> list[SparseVector]: ...
 
 
 @lru_cache(maxsize=4)

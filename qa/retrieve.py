@@ -101,10 +101,10 @@ class Retriever:
     notices edited sources (at most once a second) and brings the index up to date.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, embedder: TextEmbedder | None = None) -> None:
         self.settings = settings
         self._lock = threading.RLock()
-        self._embedder: TextEmbedder | None = None
+        self._embedder: TextEmbedder | None = embedder  # None: the one the settings name
         self._index: OpenIndex | None = None
         self._corpus: Corpus | None = None
         self._signature: tuple[tuple[str, int, int], ...] | None = None
