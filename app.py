@@ -9,6 +9,7 @@ from qa.web import launch
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     try:
         launch(load_settings())
     except QAError as exc:

@@ -207,6 +207,8 @@ def make_ask(answer_fn: AnswerFn) -> Callable[[str], str]:
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
 
+    # gr.api documents the endpoint from real types (postponed annotations are strings).
+    ask.__annotations__.update({"question": str, "return": str})
     return ask
 
 

@@ -53,7 +53,10 @@ def distinct_paragraphs(corpus: Corpus, n: int) -> list[tuple[str, str]]:
 def test_ask_endpoint_answers_with_file_paragraph_citations(served: tuple[str, FakeBackend]) -> None:
     url, fake = served
     api = client(url)
-    assert "/ask" in api.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    endpoints = api.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(endpoints) == ["/ask"]  # the only documented endpoint
+    assert endpoints["/ask"]["parameters"][0]["python_type"]["type"] == "str"
+    assert endpoints["/ask"]["returns"][0]["python_type"]["type"] == "str"
     markdown = api.predict("How many chapters and articles does the Hanoi Convention have?", api_name="/ask")
     assert isinstance(markdown, str)
     expected = fake.ask("How many chapters and articles does the Hanoi Convention have?").citations[0]
