@@ -92,7 +92,7 @@ def index(
             bar.update(task, completed=done, total=total)
 
         report, _ = build_index(settings, get_embeddings(settings), rebuild=rebuild, progress=advance)
-    console.print(f"index: {report.summary()}", highlight=False)
+    console.print(f"index: {report.summary()}", highlight=False, soft_wrap=True)
 
 
 @app.command()
