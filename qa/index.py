@@ -143,14 +143,26 @@ class IndexReport:
         return line
 
 
-@dataclass
 class OpenIndex:
-    """A verified, ready-to-query generation."""
+    """A verified, ready-to-query generation (its LangChain store is created on first use)."""
 
-    client: ClientAPI
-    vectorstore: Chroma
-    manifest: store.Manifest
-    corpus: Corpus | None = None  # the corpus this run loaded, if it loaded one
+    def __init__(
+        self,
+        client: ClientAPI,
+        manifest: store.Manifest,
+        corpus: Corpus | None = None,
+        vectorstore: Chroma | None = None,
+    ) -> None:
+        self.client = client
+        self.manifest = manifest
+        self.corpus = corpus  # the corpus this run loaded, if it loaded one
+        self._vectorstore = vectorstore
+
+    @property
+    def vectorstore(self) -> Chroma:
+        if self._vectorstore is None:
+            self._vectorstore = store.vectorstore(self.client, self.manifest.active)
+        return self._vectorstore
 
 
 def _embedder_dim(embedder: TextEmbedder) -> int | None:
@@ -172,19 +184,18 @@ def _rebuild_reason(manifest: store.Manifest | None, embedder: TextEmbedder) -> 
     return None
 
 
-def _verified(client: ClientAPI, manifest: store.Manifest) -> Chroma | None:
-    """The active generation's store if it holds what the manifest says, else None (damaged)."""
+def _verified(client: ClientAPI, manifest: store.Manifest) -> bool:
+    """Whether the active generation holds what the manifest says (False: missing or damaged)."""
     try:
-        vs = store.vectorstore(client, manifest.active)
-        actual = store.count(vs)
+        actual = int(client.get_collection(manifest.active).count())
         if actual == manifest.count:
-            return vs
+            return True
         log.warning(
             "index generation %s holds %d records, expected %d", manifest.active, actual, manifest.count
         )
     except Exception as exc:  # a damaged generation shows up as any chromadb error
         log.warning("index generation %s cannot be read: %s", manifest.active, exc)
-    return None
+    return False
 
 
 @dataclass
@@ -246,25 +257,25 @@ def build_index(
         log.warning("index manifest cannot be read (%s); rebuilding", exc)
         manifest = None
     reason = "requested (--rebuild)" if rebuild else _rebuild_reason(manifest, embedder)
-    active = _verified(client, manifest) if manifest is not None and reason is None else None
-    if manifest is not None and reason is None and active is None:
+    healthy = manifest is not None and reason is None and _verified(client, manifest)
+    if manifest is not None and reason is None and not healthy:
         reason = "the index was incomplete or damaged"
     if reason:
         log.warning("rebuilding the index: %s", reason)
         report.rebuilt_because = reason
 
-    if active is not None and manifest is not None and manifest.sources == fingerprint:
+    if healthy and manifest is not None and manifest.sources == fingerprint:
         report.unchanged = manifest.paragraphs
         report.collection = manifest.active
         _collect_garbage(client, settings, keep=manifest.active)
         report.seconds = time.perf_counter() - started
-        return report, OpenIndex(client, active, manifest)
+        return report, OpenIndex(client, manifest)
 
     corpus = corpus if corpus is not None else load_corpus(settings.sources_dir)
     paragraphs = corpus_records(corpus)
     if not paragraphs:
         raise IndexStoreError(f"No indexable paragraphs in {settings.sources_dir} (setting QA_SOURCES_DIR)")
-    old = _old_paragraphs(active)
+    old = _old_paragraphs(OpenIndex(client, manifest).vectorstore if healthy and manifest else None)
     reusable = _Reusable({}, {}) if rebuild else _reusable(client, settings, embedder)
     _embed_missing(embedder, paragraphs, reusable, report, progress)
     for p in paragraphs:
@@ -304,7 +315,7 @@ def build_index(
     report.collection = name
     report.seconds = time.perf_counter() - started
     log.info("index %s: %s", name, report.summary())
-    return report, OpenIndex(client, vs, new_manifest, corpus)
+    return report, OpenIndex(client, new_manifest, corpus, vs)
 
 
 def _embed_missing(
