@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import platform
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from qa.evalset import (
     answer_metrics,
     failures,
     first_hit_rank,
+    language_text,
     load_known_answers,
     percentile,
     retrieval_metrics,
@@ -48,8 +48,6 @@ SearchFn = Callable[[str, int], Sequence[Passage]]
 History = list[tuple[str, str]]
 StreamFn = Callable[[str, History], Iterable["str | Answer"]]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-_CITATION_MARKER = re.compile(r"\[[^\[\]]*¶\s*\d+[^\[\]]*\]")
 
 
 @dataclass(frozen=True)
@@ -103,16 +101,12 @@ class EvalReport:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def strip_citations(text: str) -> str:
-    """Answer text without ``[file ¶n]`` markers (they would confuse language detection)."""
-    return " ".join(_CITATION_MARKER.sub(" ", text).split())
-
-
 def answer_language(text: str) -> str | None:
+    """The language of an answer's own words (None: too few to tell, see ``language_text``)."""
     from qa.lang import detect_language
 
-    cleaned = strip_citations(text)
-    return detect_language(cleaned) if cleaned else None
+    words = language_text(text)
+    return detect_language(words) if words else None
 
 
 def machine_description() -> dict[str, str]:

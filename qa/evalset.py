@@ -233,6 +233,67 @@ def validate(items: Sequence[KnownAnswer], corpus: Corpus) -> list[str]:
     return problems
 
 
+# --- answer language -------------------------------------------------------------------
+
+# Names from the articles that carry no language of their own but sway a detector (Vietnamese
+# and Polish names pull short answers towards "vi" or "pl"). Masked before detection.
+NEUTRAL_NAMES = (
+    "Luong Tam Quang",
+    "Luong Cuong",
+    "Bui Thanh Son",
+    "To Lam",
+    "Antonio Guterres",
+    "Guterres",
+    "Krzysztof Gawkowski",
+    "Gawkowski",
+    "Ghada Waly",
+    "Waly",
+    "Thong Nhat",
+    "Hanoi",
+    "Vietnam",
+    "Laos",
+    "New York",
+    "UNODC",
+    "ONUDC",
+    "KPV",
+    "VNA",
+)
+_NEUTRAL_TOKENS = tuple(tuple(name.lower().split()) for name in NEUTRAL_NAMES)
+_CITATION_MARKER = re.compile(r"\[[^\[\]]*¶\s*\d+[^\[\]]*\]")
+# Fewer words than this (after masking names and numbers) and an answer has no language to judge.
+MIN_LANGUAGE_WORDS = 3
+
+
+def strip_citations(text: str) -> str:
+    """Answer text without ``[file ¶n]`` markers."""
+    return " ".join(_CITATION_MARKER.sub(" ", text).split())
+
+
+def _fold(word: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch)).lower()
+
+
+def language_text(text: str) -> str | None:
+    """The words of an answer that tell its language: citations, article names and numbers removed.
+
+    None when too few words remain ("9", "Luong Cuong.", "Bui Thanh Son"): such an answer is
+    neutral, neither in nor out of the question's language. Accents are kept (they are evidence).
+    """
+    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", strip_citations(text)))
+    folded = [_fold(w) for w in words]
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        name = next((n for n in _NEUTRAL_TOKENS if tuple(folded[i : i + len(n)]) == n), None)
+        if name is not None:
+            i += len(name)
+            continue
+        if len(words[i]) > 1 or folded[i] in {"a", "y", "i", "o"}:
+            kept.append(words[i])
+        i += 1
+    return " ".join(kept) if len(kept) >= MIN_LANGUAGE_WORDS else None
+
+
 # --- retrieval metrics ------------------------------------------------------------------
 
 RankedParagraph = tuple[str, int, str]  # (file, paragraph number, paragraph text)
@@ -311,7 +372,8 @@ class AnswerOutcome:
 
     @property
     def language_ok(self) -> bool:
-        return self.error is None and self.answer_lang == self.item.lang
+        """In the question's language, or neutral (``answer_lang`` None: too few words to tell)."""
+        return self.error is None and self.answer_lang in (None, self.item.lang)
 
 
 def _share(numerator: float, denominator: float) -> float:
@@ -327,7 +389,8 @@ def answer_metrics(outcomes: Sequence[AnswerOutcome]) -> dict[str, float]:
     - false_abstention: answerable items where it said so;
     - citation_precision: cited paragraphs (on answerable items) that contain an evidence phrase;
     - citation_recall: answerable items with at least one correct citation;
-    - language_match: all items whose answer text is in the question's language.
+    - language_match: all items whose answer is in the question's language or neutral
+      (too short to tell once names and numbers are masked; counted in language_undetermined).
     """
     answerable = [o for o in outcomes if o.item.answerable]
     unanswerable = [o for o in outcomes if not o.item.answerable]
@@ -340,6 +403,7 @@ def answer_metrics(outcomes: Sequence[AnswerOutcome]) -> dict[str, float]:
         "citation_precision": _share(sum(o.correct_citations for o in answerable if o.error is None), cited),
         "citation_recall": _share(sum(o.correct_citations > 0 for o in answerable), len(answerable)),
         "language_match": _share(sum(o.language_ok for o in outcomes), len(outcomes)),
+        "language_undetermined": float(sum(o.error is None and o.answer_lang is None for o in outcomes)),
         "errors": float(sum(o.error is not None for o in outcomes)),
         "n": float(len(outcomes)),
     }

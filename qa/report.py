@@ -32,7 +32,10 @@ LABELS = {
     "abstention": "abstention accuracy (unanswerable)",
     "false_abstention": "false abstentions (answerable)",
     "language_match": "answer-language match",
+    "language_undetermined": "answers too short to tell their language",
+    "errors": "items that failed with an error",
 }
+_COUNTS = {"language_undetermined", "errors", "n"}
 # Short column names for the per-language / per-article tables in a terminal.
 SHORT = {
     "recall@5": "R@5",
@@ -81,8 +84,8 @@ def failure_reasons(outcome: AnswerOutcome, *, on_evidence: bool) -> list[str]:
             reasons.append("no citation of an evidence paragraph")
         elif wrong:
             reasons.append(f"{wrong} of {len(outcome.citations)} citations are not evidence")
-    if not on_evidence and outcome.answer_lang != item.lang:
-        reasons.append(f"answer language {outcome.answer_lang or '?'} ≠ question language {item.lang}")
+    if not on_evidence and not outcome.language_ok:
+        reasons.append(f"answer language {outcome.answer_lang} ≠ question language {item.lang}")
     return reasons
 
 
@@ -183,7 +186,8 @@ def summary_rows(report: EvalReport) -> list[tuple[str, str, str, str]]:
                 continue
             target = targets.get(name)
             status = "" if target is None else ("pass" if metrics[name] >= target else "FAIL")
-            rows.append((label, _fmt(metrics[name]), "" if target is None else f">= {target:.2f}", status))
+            value = str(int(metrics[name])) if name in _COUNTS else _fmt(metrics[name])
+            rows.append((label, value, "" if target is None else f">= {target:.2f}", status))
     return rows
 
 

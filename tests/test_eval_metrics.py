@@ -18,9 +18,11 @@ from qa.evalset import (
     failures,
     first_hit_rank,
     is_hit,
+    language_text,
     load_known_answers,
     percentile,
     retrieval_metrics,
+    strip_citations,
 )
 
 F0 = "000_471dacd1b07f6ea5.txt"
@@ -233,3 +235,34 @@ def test_thresholds_are_one_mapping_of_every_target() -> None:
 def test_failures_lists_missed_targets() -> None:
     assert failures({"a": 0.95, "b": 0.5}, {"a": 0.9, "b": 0.8}) == ["b 0.500 < 0.80"]
     assert failures({"a": 0.95}, {"a": 0.9}) == []
+
+
+# --- answer language ---------------------------------------------------------------------
+
+
+def test_strip_citations() -> None:
+    text = "Es hat 9 Kapitel [000_471dacd1b07f6ea5.txt ¶6] und 71 Artikel [002_fdb1f30901b7e10f.txt ¶6]."
+    assert strip_citations(text) == "Es hat 9 Kapitel und 71 Artikel ."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("9", None),
+        ("Luong Cuong. [000_471dacd1b07f6ea5.txt ¶2]", None),
+        ("Krzysztof Gawkowski met Bui Thanh Son.", None),  # one word of its own: neutral
+        ("Die Konvention hat 9 Kapitel.", "Die Konvention hat Kapitel"),
+        ("Le président Lương Cường a présidé la cérémonie.", "Le président a présidé la cérémonie"),
+    ],
+)
+def test_language_text_masks_names_numbers_and_citations(text: str, expected: str | None) -> None:
+    assert language_text(text) == expected
+
+
+def test_neutral_answers_count_as_language_match() -> None:
+    item = _item()
+    neutral = AnswerOutcome(item, "9 / 71", True, (), None)
+    wrong = AnswerOutcome(item, "Neun Kapitel und 71 Artikel.", True, (), "de")
+    metrics = answer_metrics([neutral, wrong])
+    assert metrics["language_match"] == 0.5
+    assert metrics["language_undetermined"] == 1

@@ -18,7 +18,7 @@ import qa.eval as qa_eval
 from qa.cli import app
 from qa.corpus import Corpus, load_corpus
 from qa.errors import BackendError
-from qa.eval import EvalReport, History, run_answers, run_evaluation, strip_citations
+from qa.eval import EvalReport, History, run_answers, run_evaluation
 from qa.evalset import KnownAnswer, evidence_paragraphs, load_known_answers
 from qa.models import Answer, Citation, Passage
 from qa.report import failure_reasons, failure_texts, to_json, to_markdown, write_report
@@ -231,11 +231,6 @@ def test_extractive_is_judged_on_its_citations_not_its_language(
         "answer language de ≠ question language en"
     ]
     assert report.targets["answers"] == {"citation_precision": 0.90, "evidence_accuracy": 0.90}
-
-
-def test_strip_citations() -> None:
-    text = "Es hat 9 Kapitel [000_471dacd1b07f6ea5.txt ¶6] und 71 Artikel [002_fdb1f30901b7e10f.txt ¶6]."
-    assert strip_citations(text) == "Es hat 9 Kapitel und 71 Artikel ."
 
 
 # --- reports ------------------------------------------------------------------------------
