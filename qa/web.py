@@ -243,6 +243,8 @@ def build_app(
 ) -> gr.Blocks:
     """The chat app. The answer functions default to :mod:`qa.answer` with ``settings``;
     tests inject fakes. Nothing is loaded until the first question or citation click."""
+    # Off before Gradio is imported, for the helpers that read the variable rather than the
+    # Blocks flag (the flag below covers the app itself).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
@@ -294,20 +296,22 @@ def build_app(
                     VIEWER_PLACEHOLDER, js_on_load=VIEWER_JS, elem_id="qa-viewer", label="Article"
                 )
 
-        respond = make_respond(stream_fn)
-        answer_events: dict[str, Any] = {
-            "fn": respond,
-            "inputs": [question, turns],
-            "outputs": [question, chatbot, turns, details],
-            "concurrency_id": ANSWER_CONCURRENCY_ID,
-            "concurrency_limit": limit,
-            "api_visibility": "private",
-            "show_progress": "minimal",
-        }
-        # The chat event is callable by clients (undocumented) so tests can drive whole
-        # conversations over HTTP; scripts should use the documented ``ask`` endpoint.
-        question.submit(**{**answer_events, "api_name": "chat", "api_visibility": "undocumented"})
-        send.click(**answer_events)
+        # Enter and Send are one event, so a session never runs two answers at once (trigger
+        # mode "once") and its history cannot be overwritten by a race. It is callable by
+        # clients (undocumented) so tests can drive whole conversations over HTTP; scripts
+        # should use the documented ``ask`` endpoint.
+        gr.on(
+            triggers=[question.submit, send.click],
+            fn=make_respond(stream_fn),
+            inputs=[question, turns],
+            outputs=[question, chatbot, turns, details],
+            api_name="chat",
+            api_visibility="undocumented",
+            concurrency_id=ANSWER_CONCURRENCY_ID,
+            concurrency_limit=limit,
+            show_progress="minimal",
+            trigger_mode="once",
+        )
 
         def reset() -> tuple[str, list[Any], list[Turn], str, str]:
             return "", [], [], DETAILS_PLACEHOLDER, VIEWER_PLACEHOLDER

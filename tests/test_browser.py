@@ -64,14 +64,17 @@ class ChatPage:
     external_requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def ask(self, question: str) -> Any:
-        """Type ``question``, press Enter, wait for the final reply; returns that message's locator."""
+    def ask(self, question: str, *, send_button: bool = False) -> Any:
+        """Type ``question``, press Enter (or click Send), wait for the final reply; returns its locator."""
         from playwright.sync_api import expect
 
         done = self.page.locator(FINAL_MESSAGES)
         before = done.count()
         self.page.locator("#qa-question textarea").fill(question)
-        self.page.locator("#qa-question textarea").press("Enter")
+        if send_button:
+            self.page.locator("#qa-send").click()
+        else:
+            self.page.locator("#qa-question textarea").press("Enter")
         expect(done).to_have_count(before + 1, timeout=ANSWER_TIMEOUT_MS)
         return done.last
 
@@ -223,7 +226,7 @@ def test_follow_up_then_clear_conversation(open_chat: Any, settings: Settings) -
     ) as url:
         chat = open_chat(url)
         chat.ask(EXAMPLES[0])
-        chat.ask("And who chaired the ceremony?")
+        chat.ask("And who chaired the ceremony?", send_button=True)
         assert [q for q, _ in fake.calls[1][1]] == [EXAMPLES[0]]
 
         chat.page.locator("#qa-clear").click()

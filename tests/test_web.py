@@ -161,6 +161,9 @@ def test_app_config_is_safe_and_offline(settings: Settings, fake: FakeBackend) -
     assert props["latex_delimiters"] == []
     api_names = {dep.get("api_name") for dep in config["dependencies"]}
     assert {"ask", "chat"} <= api_names
+    chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
+    assert len(chat["targets"]) == 2  # Enter and Send: one event, so one answer at a time per session
+    assert chat["trigger_mode"] == "once"
     public = [d["api_name"] for d in config["dependencies"] if d.get("api_visibility") == "public"]
     assert public == ["ask"]
 
