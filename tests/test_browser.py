@@ -225,13 +225,16 @@ def test_follow_up_then_clear_conversation(open_chat: Any, settings: Settings) -
         build_app(settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus), settings
     ) as url:
         chat = open_chat(url)
+        from playwright.sync_api import expect
+
+        # Clicking an example question puts it in the question box.
+        chat.page.get_by_text(EXAMPLES[3][:20]).first.click()
+        expect(chat.page.locator("#qa-question textarea")).to_have_value(EXAMPLES[3], timeout=UI_TIMEOUT_MS)
         chat.ask(EXAMPLES[0])
         chat.ask("And who chaired the ceremony?", send_button=True)
         assert [q for q, _ in fake.calls[1][1]] == [EXAMPLES[0]]
 
         chat.page.locator("#qa-clear").click()
-        from playwright.sync_api import expect
-
         expect(chat.page.locator(FINAL_MESSAGES)).to_have_count(0, timeout=UI_TIMEOUT_MS)
         chat.ask("A fresh question about the convention?")
         assert fake.calls[-1][1] == []
