@@ -1,0 +1,414 @@
+"""``qa.answer`` / ``qa.stream_answer``: question → retrieval → prompt → model → checked citations.
+
+Steps: validate the question; condense a follow-up into a standalone question (when there is
+history); retrieve; show the model a few numbered sources; stream its JSON reply (the
+"answer" field streams as text); map source numbers to paragraphs, dropping invented
+ones; check that every number in the answer occurs in a cited paragraph; abstain in the
+question's language when the model says the sources do not answer or the check fails.
+
+The final :class:`~qa.models.Answer`'s ``text`` can differ from the streamed chunks: an
+answer that fails the grounding check is replaced by the abstention message, and a failed
+LLM is replaced by an extractive answer (``Answer.fallback == "extractive"``). Interfaces
+should show the final ``Answer.text`` once it arrives.
+
+Failure policy: setup problems (no API key, key rejected, unknown model, missing or corrupt
+model file) raise a BackendError/ConfigError that says how to fix them. Failures that may
+pass (server unreachable, timeout or rate limit after bounded retries, server error,
+unusable output) give an extractive answer labelled ``fallback="extractive"`` with the
+reason in ``fallback_reason``; ``QA_LLM_FALLBACK=none`` raises them instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from qa.config import Settings, get_settings
+from qa.errors import InputError
+from qa.grounding import answer_schema, ground, leaks_prompt, map_sources, parse_reply, prune_citations
+from qa.lang import detect_language
+from qa.models import Answer, Citation, Passage
+from qa.prompts import language_name, message, render
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
+
+MAX_HISTORY_TURNS = 3
+MAX_HISTORY_ANSWER_CHARS = 600
+MAX_SOURCE_CHARS = 2000
+
+
+def answer(
+    question: str,
+    history: list[tuple[str, str]] | None = None,
+    *,
+    settings: Settings | None = None,
+    retriever: Any = None,
+    chat_model: BaseChatModel | None = None,
+) -> Answer:
+    """Answer ``question`` from the articles, citing paragraphs (see the module docstring)."""
+    final: Answer | None = None
+    for item in stream_answer(
+        question, history, settings=settings, retriever=retriever, chat_model=chat_model
+    ):
+        if isinstance(item, Answer):
+            final = item
+    assert final is not None
+    return final
+
+
+def stream_answer(
+    question: str,
+    history: list[tuple[str, str]] | None = None,
+    *,
+    settings: Settings | None = None,
+    retriever: Any = None,
+    chat_model: BaseChatModel | None = None,
+) -> Iterator[str | Answer]:
+    """Yield the answer's text in chunks as it is generated, then the final :class:`Answer`.
+
+    ``chat_model`` replaces the backend's model (tests pass LangChain fake chat models).
+    """
+    settings = settings or get_settings()
+    started = time.perf_counter()
+    from qa.retrieve import get_retriever, validate_question
+
+    question = validate_question(question, settings)
+    turns = _clean_history(history, settings)
+    retriever = retriever if retriever is not None else get_retriever(settings)
+    lang = question_language(question, turns)
+    backend = settings.llm_backend
+    run = _Run(settings, retriever, question, lang, backend, started)
+
+    model = chat_model
+    if model is None and backend != "extractive":
+        from qa.llm import get_chat_model
+
+        model = get_chat_model(settings)  # setup errors surface here, before any output
+    if turns:
+        run.standalone = condense_question(question, turns, model, settings, run.timings)
+    yield from run.answer(model)
+
+
+@dataclass
+class _Run:
+    """One answer in progress: the inputs, what was retrieved, timings."""
+
+    settings: Settings
+    retriever: Any
+    question: str
+    lang: str
+    backend: str
+    started: float
+    standalone: str | None = None
+
+    def __post_init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self.passages: list[Passage] = []
+        self._first_token: float | None = None
+
+    @property
+    def query(self) -> str:
+        return self.standalone or self.question
+
+    def _mark_first_token(self) -> None:
+        if self._first_token is None:
+            self._first_token = time.perf_counter() - self.started
+
+    def answer(self, model: BaseChatModel | None) -> Iterator[str | Answer]:
+        t = time.perf_counter()
+        self.passages = list(self.retriever.search(self.query, self.settings.top_k))
+        self.timings["retrieval"] = time.perf_counter() - t
+        if model is None:
+            yield from self._extractive(fallback_reason=None)
+            return
+        from qa.llm import TransientBackendError
+
+        try:
+            yield from self._generate(model)
+        except TransientBackendError as exc:
+            if self.settings.llm_fallback == "none":
+                raise
+            log.warning("LLM failed (%s); answering extractively", exc)
+            yield from self._extractive(fallback_reason=str(exc))
+
+    # --- LLM path ------------------------------------------------------------------------
+
+    def _generate(self, model: BaseChatModel) -> Iterator[str | Answer]:
+        from qa.llm import TransientBackendError, stream_chat
+
+        context = self.passages[: self.settings.answer_passages]
+        if not context:
+            yield from self._abstain(context, "no passage retrieved")
+            return
+        messages = build_messages(self.query, context, self.lang)
+        streamer = AnswerFieldStreamer()
+        raw_parts: list[str] = []
+        t = time.perf_counter()
+        deadline = time.monotonic() + self.settings.llm_timeout * (self.settings.llm_max_retries + 1)
+        for piece in stream_chat(
+            model,
+            messages,
+            schema=answer_schema(len(context)),
+            deadline=deadline,
+            base_url=self.settings.openai_base_url,
+        ):
+            raw_parts.append(piece)
+            if text := streamer.feed(piece):
+                self._mark_first_token()
+                yield text
+        self.timings["generation"] = time.perf_counter() - t
+        raw = "".join(raw_parts)
+        log.debug("raw reply: %s", raw)
+        parsed = parse_reply(raw)
+        if not raw.strip():
+            raise TransientBackendError("The language model returned an empty reply")
+        if not parsed.found:
+            yield from self._abstain(context, "the model found no answer in the sources")
+            return
+        cited, invented = map_sources(parsed.sources, context)
+        if invented:
+            log.info("dropped invented source number(s) %s (only %d sources)", invented, len(context))
+        check = ground(parsed.text, cited, context, self.query, check_names=self.settings.check_names)
+        if leaks_prompt(parsed.text, messages[0][1]):
+            check.ok = False
+            check.problems.append("the answer repeats the system prompt")
+        if not check.ok:
+            yield from self._abstain(context, "; ".join(check.problems))
+            return
+        citations = prune_citations(parsed.text, check.citations)
+        yield self._finish(parsed.text, citations, found=True, context=context)
+
+    def _abstain(self, context: list[Passage], reason: str) -> Iterator[str | Answer]:
+        log.info("abstaining: %s", reason)
+        text = message("not_found", self.lang)
+        if self._first_token is None:
+            self._mark_first_token()
+            yield text
+        yield self._finish(text, [], found=False, context=context)
+
+    # --- extractive path -----------------------------------------------------------------
+
+    def _extractive(self, fallback_reason: str | None) -> Iterator[str | Answer]:
+        from qa.extractive import extract_answer
+
+        context = self.passages[: self.settings.answer_passages]
+        result = extract_answer(self.query, context, self.retriever, self.settings)
+        if result is None:
+            text = message("not_found", self.lang)
+            citations: list[Passage] = []
+        else:
+            text, citations = result.text, result.citations
+        self._mark_first_token()
+        yield text
+        final = self._finish(text, citations, found=result is not None, context=context)
+        if fallback_reason is not None:
+            final.fallback = "extractive"
+            final.fallback_reason = fallback_reason
+        yield final
+
+    # --- result --------------------------------------------------------------------------
+
+    def _finish(self, text: str, cited: list[Passage], *, found: bool, context: list[Passage]) -> Answer:
+        total = time.perf_counter() - self.started
+        self.timings["first_token"] = self._first_token if self._first_token is not None else total
+        self.timings["total"] = total
+        return Answer(
+            question=self.question,
+            text=text,
+            citations=[self._citation(p) for p in cited] if found else [],
+            found=found,
+            lang=self.lang,
+            backend=self.backend,
+            passages=context,
+            timings=dict(self.timings),
+            standalone_question=self.standalone,
+        )
+
+    def _citation(self, passage: Passage) -> Citation:
+        """A citation with the paragraph's full text from the corpus (the index may hold a variant)."""
+        from qa.errors import QAError
+
+        try:
+            text = self.retriever.corpus.paragraph(passage.file, passage.paragraph).text
+        except (QAError, AttributeError) as exc:
+            log.debug("full text of %s unavailable (%s); using the passage text", passage.label, exc)
+            text = passage.text
+        return Citation(passage.file, passage.paragraph, text)
+
+
+# --- prompts ---------------------------------------------------------------------------------
+
+
+def build_messages(question: str, passages: list[Passage], lang: str) -> list[tuple[str, str]]:
+    """The chat messages for one answer: the fixed system prompt, then the numbered sources and question."""
+    sources = "\n\n".join(
+        render("source", number=i, text=_clip(p.text)) for i, p in enumerate(passages, start=1)
+    )
+    user = render("answer", sources=sources, question=question, language=language_name(lang))
+    return [("system", render("system")), ("user", user)]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_SOURCE_CHARS else text[:MAX_SOURCE_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def question_language(question: str, history: list[tuple[str, str]] | None = None) -> str:
+    """ISO code of the question's language; short, ambiguous questions borrow the conversation's."""
+    lang = detect_language(question)
+    if lang is None and history:
+        lang = detect_language(history[-1][0])
+    return lang or "en"
+
+
+def _clean_history(history: Any, settings: Settings) -> list[tuple[str, str]]:
+    """The last few (question, answer) turns, validated and with control characters removed."""
+    if not history:
+        return []
+    from qa.retrieve import validate_question
+
+    turns: list[tuple[str, str]] = []
+    try:
+        pairs = [(q, a) for q, a in history]
+    except (TypeError, ValueError) as exc:
+        raise InputError("history must be a list of (question, answer) pairs") from exc
+    for q, a in pairs[-MAX_HISTORY_TURNS:]:
+        if not isinstance(q, str) or not isinstance(a, str):
+            raise InputError("history must be a list of (question, answer) pairs of strings")
+        if not q.strip():
+            continue
+        clean_a = " ".join(a.split())[:MAX_HISTORY_ANSWER_CHARS]
+        turns.append((validate_question(q, settings), clean_a))
+    return turns
+
+
+def condense_question(
+    question: str,
+    history: list[tuple[str, str]],
+    model: BaseChatModel | None,
+    settings: Settings,
+    timings: dict[str, float] | None = None,
+) -> str:
+    """Turn a follow-up into a standalone question, using the model when there is one.
+
+    Without a model (extractive backend), or when the model fails, the previous question is
+    prepended so retrieval still sees what the follow-up refers to.
+    """
+    t = time.perf_counter()
+    fallback = f"{history[-1][0]} {question}"
+    if model is None:
+        return fallback
+    from qa.llm import TransientBackendError, stream_chat
+
+    transcript = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history)
+    prompt = render("condense", history=transcript, question=question)
+    try:
+        raw = "".join(stream_chat(model, [("user", prompt)], base_url=settings.openai_base_url))
+    except TransientBackendError as exc:
+        log.warning("could not condense the follow-up (%s); using it with the previous question", exc)
+        return fallback
+    finally:
+        if timings is not None:
+            timings["condense"] = time.perf_counter() - t
+    standalone = _first_line(raw)
+    if not standalone or len(standalone) > settings.max_question_chars:
+        return fallback
+    return standalone
+
+
+def _first_line(text: str) -> str:
+    for line in text.strip().splitlines():
+        line = line.strip().strip('"').strip()
+        for prefix in ("Rewritten question:", "Standalone question:", "Question:"):
+            if line.lower().startswith(prefix.lower()):
+                line = line[len(prefix) :].strip()
+        if line:
+            return line
+    return ""
+
+
+# --- streaming the "answer" field of a JSON reply -----------------------------------------------
+
+
+class AnswerFieldStreamer:
+    """Incrementally extract the ``"answer"`` string from a JSON reply as it streams.
+
+    A reply that does not start with ``{`` is plain text (a backend that ignored the schema)
+    and passes through unchanged, minus ``[n]`` markers, which become citations later.
+    """
+
+    _ESCAPES: ClassVar[dict[str, str]] = {
+        '"': '"',
+        "\\": "\\",
+        "/": "/",
+        "b": "\b",
+        "f": "\f",
+        "n": "\n",
+        "r": "\r",
+        "t": "\t",
+    }
+
+    def __init__(self) -> None:
+        self._buffer = ""
+        self._sent = ""
+        self._mode: str | None = None  # "json" or "text"
+
+    def feed(self, piece: str) -> str:
+        self._buffer += piece
+        if self._mode is None:
+            head = self._buffer.lstrip()
+            if not head:
+                return ""
+            self._mode = "json" if head[0] in "{`" else "text"
+        decoded = self._decode_answer() if self._mode == "json" else self._plain_text()
+        if not decoded.startswith(self._sent):
+            return ""  # a marker removal changed earlier text; the final Answer.text is right
+        new = decoded[len(self._sent) :]
+        self._sent = decoded
+        return new
+
+    def _plain_text(self) -> str:
+        from qa.grounding import strip_markers
+
+        # Hold back a trailing partial marker ("[1") so it is never shown.
+        text = self._buffer
+        cut = text.rfind("[")
+        if cut != -1 and "]" not in text[cut:]:
+            text = text[:cut]
+        return strip_markers(text)[0]
+
+    def _decode_answer(self) -> str:
+        match = re.search(r'"answer"\s*:\s*"', self._buffer)
+        if match is None:
+            return ""
+        out: list[str] = []
+        i = match.end()
+        buf = self._buffer
+        while i < len(buf):
+            ch = buf[i]
+            if ch == '"':
+                break
+            if ch == "\\":
+                if i + 1 >= len(buf):
+                    break
+                code = buf[i + 1]
+                if code == "u":
+                    if i + 6 > len(buf):
+                        break
+                    with contextlib.suppress(ValueError):
+                        out.append(chr(int(buf[i + 2 : i + 6], 16)))
+                    i += 6
+                    continue
+                out.append(self._ESCAPES.get(code, code))
+                i += 2
+                continue
+            out.append(ch)
+            i += 1
+        return "".join(out)

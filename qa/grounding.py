@@ -1,0 +1,250 @@
+"""From a model's raw reply to checked citations: parse, map source numbers, verify grounding.
+
+Small models invent source numbers ([7] of 4), cite nothing, or state numbers and dates
+that no source contains. The functions here catch those cases deterministically.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from qa.models import Passage
+
+# The JSON the model is asked for. Field order matters: the answer streams first.
+ANSWER_SCHEMA_FIELDS = ("answer", "sources", "found")
+
+_MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
+_NUMBER = re.compile(r"\d+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ABSTAIN_PATTERNS = re.compile(
+    r"(i (do not|don't) know|not (stated|mentioned|contain|say)|do(es)? not (say|state|mention|contain)|"
+    r"no information|keine (angaben|informationen)|nicht (erwähnt|angegeben|genannt)|"
+    r"ne (le )?(disent|mentionnent|précisent) pas|aucune information|"
+    r"(säger|nämner) (inget|inte)|framgår inte|(zeggen|vermelden) (niets|niet)|niet vermeld)",
+    re.IGNORECASE,
+)
+
+
+def answer_schema(n_sources: int) -> dict[str, object]:
+    """JSON schema for the reply; source numbers are limited to 1..n where the backend enforces it."""
+    return {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string"},
+            "sources": {"type": "array", "items": {"type": "integer", "enum": list(range(1, n_sources + 1))}},
+            "found": {"type": "boolean"},
+        },
+        "required": list(ANSWER_SCHEMA_FIELDS),
+        "additionalProperties": False,
+    }
+
+
+@dataclass
+class ParsedReply:
+    """What the model said: answer text (markers removed), source numbers as given, and ``found``."""
+
+    text: str
+    sources: list[int] = field(default_factory=list)
+    found: bool = True
+    structured: bool = False
+
+
+def parse_reply(raw: str) -> ParsedReply:
+    """Parse a JSON reply, or plain text with ``[n]`` markers when the backend ignored the schema."""
+    stripped = raw.strip()
+    if stripped.startswith("```"):
+        stripped = re.sub(r"^```\w*\s*|\s*```$", "", stripped)
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict):
+            text = str(data.get("answer") or "").strip()
+            sources = _ints(data.get("sources"))
+            found = data.get("found")
+            found_flag = bool(found) if isinstance(found, bool) else bool(text)
+            cleaned, inline = strip_markers(text)
+            return ParsedReply(cleaned, _dedupe(sources + inline), found_flag and bool(cleaned), True)
+    cleaned, inline = strip_markers(stripped)
+    found = bool(cleaned) and not looks_like_abstention(cleaned)
+    return ParsedReply(cleaned, inline, found, False)
+
+
+def _ints(value: object) -> list[int]:
+    if not isinstance(value, list):
+        return []
+    out = []
+    for item in value:
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            out.append(item)
+        elif isinstance(item, str) and item.strip().lstrip("[").rstrip("]").isdigit():
+            out.append(int(item.strip().lstrip("[").rstrip("]")))
+    return out
+
+
+def _dedupe(numbers: list[int]) -> list[int]:
+    return list(dict.fromkeys(numbers))
+
+
+def strip_markers(text: str) -> tuple[str, list[int]]:
+    """Remove ``[1]``/``[1, 2]`` markers from ``text``; return the clean text and the numbers in order."""
+    numbers: list[int] = []
+
+    def collect(match: re.Match[str]) -> str:
+        numbers.extend(int(n) for n in re.findall(r"\d+", match.group(1)))
+        return ""
+
+    cleaned = _MARKER.sub(collect, text)
+    cleaned = re.sub(r"\s+([.,;:!?])", r"\1", cleaned)
+    cleaned = re.sub(r"[ \t]{2,}", " ", cleaned).strip()
+    return cleaned, _dedupe(numbers)
+
+
+def looks_like_abstention(text: str) -> bool:
+    """True for free-text replies such as "I don't know" or "The sources do not say"."""
+    return len(text) < 200 and bool(_ABSTAIN_PATTERNS.search(text))
+
+
+def map_sources(numbers: list[int], passages: list[Passage]) -> tuple[list[Passage], list[int]]:
+    """Passages for the 1-based source ``numbers``; numbers outside 1..len(passages) are dropped."""
+    kept: list[Passage] = []
+    dropped: list[int] = []
+    for n in numbers:
+        if 1 <= n <= len(passages):
+            if passages[n - 1] not in kept:
+                kept.append(passages[n - 1])
+        else:
+            dropped.append(n)
+    return kept, dropped
+
+
+# --- grounding -----------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so "Việt Nam"/"Viet Nam" and "Genève"/"Geneve" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def numbers_in(text: str) -> set[str]:
+    """Digit runs in ``text`` with leading zeros removed ("09" and "9" are the same day)."""
+    return {n.lstrip("0") or "0" for n in _NUMBER.findall(text)}
+
+
+def _stems(text: str, length: int = 5) -> set[str]:
+    return {w[:length] for w in _WORD.findall(_fold(text)) if len(w) >= 3 and not w.isdigit()}
+
+
+def unsupported_numbers(answer: str, evidence: list[str], question: str = "") -> set[str]:
+    """Numbers in ``answer`` that appear neither in any ``evidence`` text nor in the question."""
+    known = numbers_in(question)
+    for text in evidence:
+        known |= numbers_in(text)
+    return numbers_in(answer) - known
+
+
+def _name_candidates(answer: str) -> set[str]:
+    """Capitalised words that do not start a sentence: likely names."""
+    names = set()
+    for sentence in re.split(r"(?<=[.!?:])\s+", answer):
+        words = _WORD.findall(sentence)
+        for word in words[1:]:
+            if len(word) >= 3 and word[0].isupper() and not word.isdigit():
+                names.add(word)
+    return names
+
+
+def unsupported_names(answer: str, evidence: list[str], question: str = "") -> set[str]:
+    """Likely names in ``answer`` whose first letters (accent- and case-folded) occur in no evidence.
+
+    Compares 5-letter stems, so inflections ("Vietnams") and translations that keep the stem
+    ("Konvention"/"convention") pass; an invented person or place does not.
+    """
+    known = _stems(question)
+    for text in evidence:
+        known |= _stems(text)
+    return {name for name in _name_candidates(answer) if _fold(name)[:5] not in known}
+
+
+def support_score(answer: str, passage: Passage) -> float:
+    """How much of ``answer`` ``passage`` supports: shared numbers count double, shared stems once."""
+    a_nums, p_nums = numbers_in(answer), numbers_in(passage.text)
+    a_stems, p_stems = _stems(answer), _stems(passage.text)
+    if not a_nums and not a_stems:
+        return 0.0
+    shared = 2 * len(a_nums & p_nums) + len(a_stems & p_stems)
+    return shared / (2 * len(a_nums) + len(a_stems))
+
+
+def best_support(answer: str, passages: list[Passage]) -> Passage | None:
+    """The passage that best supports ``answer``; the top-ranked one breaks ties (and wins at zero)."""
+    if not passages:
+        return None
+    scored = [(support_score(answer, p), -i, p) for i, p in enumerate(passages)]
+    return max(scored, key=lambda t: (t[0], t[1]))[2]
+
+
+@dataclass
+class GroundingResult:
+    citations: list[Passage]
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def ground(
+    answer: str,
+    cited: list[Passage],
+    passages: list[Passage],
+    question: str,
+    *,
+    check_names: bool = False,
+) -> GroundingResult:
+    """Check that the answer's numbers (and optionally names) occur in its citations.
+
+    A number missing from the cited paragraphs but present in another retrieved one moves
+    that paragraph into the citations; a number present in none fails the check. With no
+    citations at all, the best-supporting retrieved paragraph is attached.
+    """
+    citations = list(cited)
+    if not citations:
+        best = best_support(answer, passages)
+        citations = [best] if best is not None else []
+    problems: list[str] = []
+    missing = unsupported_numbers(answer, [p.text for p in citations], question)
+    for number in sorted(missing):
+        holder = next((p for p in passages if number in numbers_in(p.text)), None)
+        if holder is None:
+            problems.append(f"number {number} is in no source")
+        elif holder not in citations:
+            citations.append(holder)
+    if check_names:
+        for name in sorted(unsupported_names(answer, [p.text for p in passages], question)):
+            problems.append(f"name {name} is in no source")
+    return GroundingResult(citations, not problems, problems)
+
+
+def prune_citations(answer: str, citations: list[Passage]) -> list[Passage]:
+    """Drop cited paragraphs that share nothing with the answer, when another one does."""
+    if len(citations) <= 1:
+        return citations
+    scored = [(support_score(answer, p), p) for p in citations]
+    if max(s for s, _ in scored) == 0:
+        return citations[:1]
+    return [p for s, p in scored if s > 0]
+
+
+def leaks_prompt(answer: str, system_prompt: str, shingle: int = 6) -> bool:
+    """True when ``answer`` repeats any run of ``shingle`` consecutive words of the system prompt."""
+    prompt_words = _WORD.findall(_fold(system_prompt))
+    answer_text = " ".join(_WORD.findall(_fold(answer)))
+    for i in range(len(prompt_words) - shingle + 1):
+        if " ".join(prompt_words[i : i + shingle]) in answer_text:
+            return True
+    return False

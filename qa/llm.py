@@ -1,0 +1,157 @@
+"""Language-model backends behind one factory, and their errors in our own terms.
+
+``get_chat_model(settings)`` returns a LangChain chat model for ``openai`` or ``local``
+(``extractive`` needs none). The answer stage only calls :func:`stream_chat`, so a
+LangChain API change touches this file and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from qa.config import Settings
+from qa.errors import BackendError, ConfigError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_TOKENS = 256
+
+
+class TransientBackendError(BackendError):
+    """The backend failed in a way that may pass (unreachable, timeout, rate limit, server error,
+    unusable output). The answer stage may fall back to an extractive answer for these."""
+
+
+def get_chat_model(settings: Settings, backend: str | None = None) -> BaseChatModel:
+    """The chat model for ``backend`` (default: the one ``settings`` selects)."""
+    backend = backend or settings.llm_backend
+    if backend == "openai":
+        return _openai_model(settings)
+    if backend == "local":
+        from qa.local_llm import LocalChatModel
+
+        return LocalChatModel.from_settings(settings)
+    raise ConfigError(f"QA_LLM={backend!r} has no chat model; use 'openai' or 'local'")
+
+
+def _openai_model(settings: Settings) -> BaseChatModel:
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ConfigError("QA_LLM=openai needs langchain-openai: pip install langchain-openai") from exc
+    if settings.openai_api_key is not None:
+        api_key = settings.openai_api_key.get_secret_value()
+    elif settings.openai_base_url:
+        api_key = "not-needed"  # local OpenAI-compatible servers usually ignore the key
+    else:
+        raise ConfigError(
+            "QA_LLM=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server)"
+        )
+    return ChatOpenAI(
+        model=settings.model,
+        api_key=api_key,  # type: ignore[arg-type]
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        temperature=0,
+        max_completion_tokens=DEFAULT_MAX_TOKENS,
+    )
+
+
+def structured_kwargs(schema: dict[str, Any] | None) -> dict[str, Any]:
+    """Call options that ask for JSON matching ``schema``, in a form every backend accepts.
+
+    Sent as ``extra_body`` so ChatOpenAI streams normally (its own ``response_format``
+    path re-emits the whole completion at the end of a stream).
+    """
+    if schema is None:
+        return {}
+    return {
+        "extra_body": {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "strict": True, "schema": schema},
+            }
+        }
+    }
+
+
+def stream_chat(
+    model: BaseChatModel,
+    messages: list[tuple[str, str]],
+    *,
+    schema: dict[str, Any] | None = None,
+    deadline: float | None = None,
+    base_url: str | None = None,
+) -> Iterator[str]:
+    """Stream the text of ``model``'s reply to ``messages`` ((role, content) pairs).
+
+    Errors come out as BackendError (setup problems) or TransientBackendError (may pass).
+    ``deadline`` (a ``time.monotonic()`` value) bounds the whole reply, not just each read.
+    """
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+    lc_messages = [kinds[role](content=content) for role, content in messages]
+    try:
+        for chunk in model.stream(lc_messages, **structured_kwargs(schema)):
+            text = chunk.text if isinstance(chunk.text, str) else str(chunk.content)
+            if text:
+                yield text
+            if deadline is not None and time.monotonic() > deadline:
+                raise TransientBackendError("The language model took too long to answer (QA_LLM_TIMEOUT)")
+    except BackendError:
+        raise
+    except Exception as exc:
+        raise translate_error(exc, base_url=base_url) from exc
+
+
+def translate_error(exc: BaseException, *, base_url: str | None = None) -> BackendError:
+    """Turn an openai/httpx/llama.cpp exception into a BackendError with a message a user can act on."""
+    try:
+        import openai
+    except ImportError:  # pragma: no cover
+        openai = None  # type: ignore[assignment]
+    where = base_url or "the OpenAI API"
+    if openai is not None:
+        if isinstance(exc, openai.AuthenticationError):
+            return BackendError(
+                f"{where} rejected the API key (HTTP 401). Check OPENAI_API_KEY (and OPENAI_BASE_URL)."
+            )
+        if isinstance(exc, openai.PermissionDeniedError):
+            return BackendError(f"{where} refused access (HTTP 403). Check the API key's permissions.")
+        if isinstance(exc, openai.NotFoundError):
+            return BackendError(
+                f"{where} does not know the model or endpoint (HTTP 404). Check QA_MODEL and OPENAI_BASE_URL."
+            )
+        if isinstance(exc, openai.APITimeoutError):
+            return TransientBackendError(
+                f"{where} did not answer in time (QA_LLM_TIMEOUT), even after retries (QA_LLM_MAX_RETRIES)."
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return TransientBackendError(
+                f"Cannot reach {where}. Check OPENAI_BASE_URL and that the server is running."
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return TransientBackendError(
+                f"{where} is rate-limiting requests (HTTP 429), even after retries (QA_LLM_MAX_RETRIES). "
+                "Wait a moment or check your quota."
+            )
+        if isinstance(exc, openai.BadRequestError):
+            return BackendError(f"{where} rejected the request (HTTP 400): {_short(exc)}")
+        if isinstance(exc, openai.APIStatusError):
+            return TransientBackendError(f"{where} failed (HTTP {exc.status_code}): {_short(exc)}")
+        if isinstance(exc, openai.OpenAIError):
+            return BackendError(f"OpenAI client error: {_short(exc)}")
+    return TransientBackendError(f"The language model failed: {type(exc).__name__}: {_short(exc)}")
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc).strip().replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,216 @@
+"""The ``local`` backend: a GGUF model run on the CPU by llama.cpp (through xllamacpp).
+
+xllamacpp is a prebuilt wheel of llama.cpp's own C++ server, so nothing compiles at install
+time, requests are queued thread-safely by the server, JSON-schema output is enforced by
+llama.cpp's grammar sampler, and the same object can listen on HTTP (tests use that as a
+loopback OpenAI-compatible server). The loaded model is kept per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from qa.config import Settings
+from qa.errors import BackendError, ModelFileError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CTX = 4096
+
+
+@dataclass(frozen=True)
+class EngineKey:
+    path: str
+    n_ctx: int
+    threads: int
+    port: int  # 0 = in-process only (llama.cpp still binds a loopback port it picks)
+
+
+_engines: dict[EngineKey, Any] = {}
+_engines_lock = threading.Lock()
+
+
+def default_threads(settings: Settings) -> int:
+    return settings.llm_threads or max(1, os.cpu_count() or 1)
+
+
+def load_engine(
+    path: Path, *, n_ctx: int = DEFAULT_CTX, threads: int = 2, port: int = 0, api_key: str | None = None
+) -> Any:
+    """A llama.cpp server for ``path``, loaded once per process and key (loading takes seconds)."""
+    key = EngineKey(str(path), n_ctx, threads, port)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _start_server(path, n_ctx=n_ctx, threads=threads, port=port, api_key=api_key)
+            _engines[key] = engine
+        return engine
+
+
+def _start_server(path: Path, *, n_ctx: int, threads: int, port: int, api_key: str | None) -> Any:
+    try:
+        import xllamacpp
+    except ImportError as exc:
+        raise BackendError("The local backend needs xllamacpp: pip install xllamacpp") from exc
+    params = xllamacpp.CommonParams()
+    params.model.path = str(path)
+    params.n_ctx = n_ctx
+    params.n_parallel = 1
+    params.n_predict = 512
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.warmup = True
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    params.sampling.temp = 0.0
+    params.sampling.top_k = 1
+    if api_key:
+        params.api_keys = [api_key]
+    log.info("Loading local model %s (n_ctx=%d, threads=%d)", path, n_ctx, threads)
+    try:
+        return xllamacpp.Server(params)
+    except Exception as exc:
+        raise ModelFileError(
+            f"llama.cpp could not load the model {path} ({exc}). If it is the bundled model, delete the "
+            "file and its .verified.json so it is assembled again; if it is QA_LOCAL_MODEL_PATH, check "
+            "that it is a complete GGUF file."
+        ) from exc
+
+
+def _to_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    roles = {"system": "system", "human": "user", "ai": "assistant"}
+    out = []
+    for m in messages:
+        role = roles.get(m.type)
+        if role is None:
+            raise BackendError(f"The local backend cannot send a {m.type!r} message")
+        out.append({"role": role, "content": m.text if isinstance(m.text, str) else str(m.content)})
+    return out
+
+
+def _check_error(payload: Any) -> None:
+    if isinstance(payload, dict) and "error" in payload:
+        error = payload["error"]
+        message = error.get("message", error) if isinstance(error, dict) else error
+        from qa.llm import TransientBackendError
+
+        raise TransientBackendError(f"The local model failed: {message}")
+
+
+class LocalChatModel(BaseChatModel):
+    """LangChain chat model over an in-process llama.cpp server; greedy decoding (deterministic)."""
+
+    model_path: str
+    n_ctx: int = DEFAULT_CTX
+    threads: int = 2
+    max_tokens: int = 256
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalChatModel:
+        from qa.local_model import model_path
+
+        return cls(model_path=str(model_path(settings)), threads=default_threads(settings))
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama.cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx}
+
+    def _engine(self) -> Any:
+        return load_engine(Path(self.model_path), n_ctx=self.n_ctx, threads=self.threads)
+
+    def _request(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "messages": _to_dicts(messages),
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "temperature": 0.0,
+            "cache_prompt": True,
+        }
+        if stop:
+            request["stop"] = stop
+        request.update(kwargs.get("extra_body") or {})
+        return request
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(chunk.text for chunk in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        engine = self._engine()
+        request = self._request(messages, stop, kwargs) | {"stream": True}
+        for delta in _stream_engine(engine, request):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+            if run_manager:
+                run_manager.on_llm_new_token(delta, chunk=chunk)
+            yield chunk
+
+
+_DONE = object()
+
+
+def _stream_engine(engine: Any, request: dict[str, Any]) -> Iterator[str]:
+    """Bridge llama.cpp's streaming callback (called on a worker thread) to an iterator.
+
+    Closing the iterator early tells llama.cpp to stop generating (the callback returns True).
+    """
+    chunks: queue.Queue[Any] = queue.Queue()
+    stop = threading.Event()
+
+    def on_chunk(payload: Any) -> bool:
+        chunks.put(payload)
+        return stop.is_set()
+
+    def run(callback: Callable[[Any], bool]) -> None:
+        try:
+            result = engine.handle_chat_completions(request, callback)
+            if result is not None:
+                chunks.put(result)
+        except Exception as exc:  # handed to the consumer thread, which raises it
+            chunks.put(exc)
+        finally:
+            chunks.put(_DONE)
+
+    worker = threading.Thread(target=run, args=(on_chunk,), name="llama.cpp-stream", daemon=True)
+    worker.start()
+    try:
+        while (payload := chunks.get()) is not _DONE:
+            if isinstance(payload, Exception):
+                from qa.llm import TransientBackendError
+
+                raise TransientBackendError(f"The local model failed: {payload}") from payload
+            _check_error(payload)
+            for choice in payload.get("choices", []) if isinstance(payload, dict) else []:
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    yield content
+    finally:
+        stop.set()
