@@ -117,7 +117,8 @@ def eval_command(
     backend: Annotated[
         str | None,
         typer.Option(
-            "--backend", help="openai | local | extractive (default: QA_LLM, else as `qa ask` picks)."
+            "--backend",
+            help="openai | local | extractive (default: QA_LLM; else openai when a key is set, else local).",
         ),
     ] = None,
     only: Annotated[

@@ -45,8 +45,11 @@ THRESHOLDS: Mapping[str, Mapping[str, float]] = MappingProxyType(
             {"accuracy": 0.90, "abstention": 0.80, "citation_precision": 0.90, "language_match": 0.90}
         ),
         # The extractive backend quotes paragraphs verbatim, in the article's language, so it is
-        # judged on its own terms: are the quoted paragraphs the right ones?
-        "extractive": MappingProxyType({"citation_precision": 0.90, "evidence_accuracy": 0.90}),
+        # judged on its own terms: does it quote an evidence paragraph (evidence_accuracy), and
+        # are the paragraphs it quotes evidence (citation_precision)? It picks sentences by
+        # embedding similarity without reading them, so its accuracy target sits below the
+        # LLM backends' 0.90 but well above retrieval's recall@1.
+        "extractive": MappingProxyType({"citation_precision": 0.90, "evidence_accuracy": 0.80}),
     }
 )
 
