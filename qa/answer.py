@@ -144,7 +144,7 @@ class _Run:
     def _generate(self, model: BaseChatModel) -> Iterator[str | Answer]:
         from qa.llm import TransientBackendError, stream_chat
 
-        context = self.passages[: self.settings.answer_passages]
+        context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
         if not context:
             yield from self._abstain(context, "no passage retrieved")
             return
@@ -199,7 +199,7 @@ class _Run:
     def _extractive(self, fallback_reason: str | None) -> Iterator[str | Answer]:
         from qa.extractive import extract_answer
 
-        context = self.passages[: self.settings.answer_passages]
+        context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
         result = extract_answer(self.query, context, self.retriever, self.settings)
         if result is None:
             text = message("not_found", self.lang)
@@ -233,15 +233,20 @@ class _Run:
         )
 
     def _citation(self, passage: Passage) -> Citation:
-        """A citation with the paragraph's full text from the corpus (the index may hold a variant)."""
+        return Citation(passage.file, passage.paragraph, self._full(passage).text)
+
+    def _full(self, passage: Passage) -> Passage:
+        """``passage`` with the paragraph's full text from the corpus (the index may hold a variant)."""
+        from dataclasses import replace
+
         from qa.errors import QAError
 
         try:
             text = self.retriever.corpus.paragraph(passage.file, passage.paragraph).text
         except (QAError, AttributeError) as exc:
             log.debug("full text of %s unavailable (%s); using the passage text", passage.label, exc)
-            text = passage.text
-        return Citation(passage.file, passage.paragraph, text)
+            return passage
+        return passage if text == passage.text else replace(passage, text=text)
 
 
 # --- prompts ---------------------------------------------------------------------------------

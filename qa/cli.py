@@ -196,6 +196,61 @@ def eval_command(
             raise typer.Exit(2)
 
 
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question, in any language.")],
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            help="openai | local | extractive (default: QA_LLM, else openai with a key, else local).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole answer as JSON (no streaming).")
+    ] = False,
+) -> None:
+    """Answer a question from the articles, streaming the answer, then the cited paragraphs."""
+    import json
+
+    from qa.answer import stream_answer
+    from qa.errors import ConfigError
+    from qa.models import Answer
+
+    settings = settings_from(ctx)
+    if backend is not None:
+        if backend not in ("openai", "local", "extractive"):
+            raise ConfigError(f"--backend must be openai, local or extractive, not {backend!r}")
+        settings = settings.model_copy(update={"llm": backend})
+    final: Answer | None = None
+    streamed: list[str] = []
+    for item in stream_answer(question, settings=settings):
+        if isinstance(item, Answer):
+            final = item
+        elif not as_json:
+            streamed.append(item)
+            console.out(item, end="", highlight=False)
+    assert final is not None
+    if as_json:
+        console.out(json.dumps(final.to_dict(), ensure_ascii=False, indent=2), highlight=False)
+        return
+    if "".join(streamed) != final.text:
+        # Grounding or a fallback replaced what was streamed: show the final text.
+        console.print("\n[dim]final answer:[/dim]", highlight=False)
+        console.out(final.text, end="", highlight=False)
+    console.print()
+    if final.fallback:
+        err_console.print(
+            f"[yellow]note:[/yellow] answered by the {final.fallback} fallback because the "
+            f"{final.backend} backend failed: {final.fallback_reason}"
+        )
+    for citation in final.citations:
+        console.print()
+        console.print(f"[bold]{citation.marker()}[/bold]", highlight=False)
+        console.print(citation.text, highlight=False, markup=False)
+
+
 def main() -> None:
     """Console-script entry point: run the app, turning QAError into a clean message and exit code 1."""
     try:
