@@ -294,13 +294,16 @@ def to_markdown(report: EvalReport, chart_name: str | None = "chart.png") -> str
 
 
 def plot_chart(report: EvalReport, path: Path) -> None:
-    """Grouped bars of the metrics per question language and per article."""
+    """Grouped bars of the metrics per question language and per article (one colour per metric)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 1, figsize=(11, 8.5), constrained_layout=True)
+    palette = plt.get_cmap("tab10").colors
+    colours = {name: palette[i] for i, name in enumerate(_CHART_METRICS)}
+    fig, axes = plt.subplots(2, 1, figsize=(11, 8.5), layout="constrained")
+    handles: dict[str, Any] = {}
     for ax, (title, groups) in zip(
         axes, (("per question language", report.by_language), ("per article", report.by_article)), strict=True
     ):
@@ -310,15 +313,22 @@ def plot_chart(report: EvalReport, path: Path) -> None:
         for i, column in enumerate(columns):
             values = [groups[name].get(column, 0.0) for name in names]
             positions = [x + (i - (len(columns) - 1) / 2) * width for x in range(len(names))]
-            ax.bar(positions, values, width, label=column)
+            handles[column] = ax.bar(positions, values, width, color=colours[column], label=LABELS[column])
         ax.set_xticks(range(len(names)))
-        ax.set_xticklabels(
-            [n.split("_")[0] + ("" if len(n) < 8 else "_" + n.split("_")[1][:6]) for n in names]
-        )
+        ax.set_xticklabels([name.split(".")[0] for name in names])
         ax.set_ylim(0, 1.05)
-        ax.set_title(f"{report.backend or 'retrieval'}: {title}")
+        ax.set_ylabel("share")
+        ax.set_title(f"{report.backend or 'retrieval only'}: {title}")
         ax.axhline(0.9, color="grey", linewidth=0.8, linestyle="--")
-        ax.legend(loc="lower left", fontsize=8, ncol=len(columns))
+    ordered = [c for c in _CHART_METRICS if c in handles]
+    fig.legend(
+        [handles[c] for c in ordered],
+        [LABELS[c] for c in ordered],
+        loc="outside lower center",
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
