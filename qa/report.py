@@ -300,7 +300,7 @@ def plot_chart(report: EvalReport, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    palette = plt.get_cmap("tab10").colors
+    palette = [plt.get_cmap("tab10")(i) for i in range(10)]
     colours = {name: palette[i] for i, name in enumerate(_CHART_METRICS)}
     fig, axes = plt.subplots(2, 1, figsize=(11, 8.5), layout="constrained")
     handles: dict[str, Any] = {}
