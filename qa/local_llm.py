@@ -54,12 +54,12 @@ def load_engine(
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
-            engine = _start_server(path, n_ctx=n_ctx, threads=threads, port=port, api_key=api_key)
+            engine = start_server(path, n_ctx=n_ctx, threads=threads, port=port, api_key=api_key)
             _engines[key] = engine
         return engine
 
 
-def _start_server(path: Path, *, n_ctx: int, threads: int, port: int, api_key: str | None) -> Any:
+def start_server(path: Path, *, n_ctx: int, threads: int, port: int, api_key: str | None) -> Any:
     try:
         import xllamacpp
     except ImportError as exc:

@@ -1,0 +1,197 @@
+"""The ``openai`` backend for real: the official openai client over HTTP on loopback.
+
+The happy path and the auth error run against a real OpenAI-compatible server (llama.cpp's,
+through xllamacpp, serving the bundled model). Timeouts, rate limits and an unreachable
+server are produced by tiny misbehaving servers started here.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from qa.answer import answer, stream_answer
+from qa.config import Settings
+from qa.corpus import load_corpus
+from qa.errors import BackendError
+from qa.llm import TransientBackendError
+from qa.models import Answer
+from tests.conftest import SEEDS
+from tests.test_answer import CHAPTERS, CHAPTERS_FR, FakeRetriever
+
+API_KEY = "test-key-123"
+
+
+@pytest.fixture
+def retriever() -> FakeRetriever:
+    corpus = load_corpus(SEEDS)
+    return FakeRetriever(corpus, [CHAPTERS, ("001_5da9f8a340a8f379.txt", 4), CHAPTERS_FR])
+
+
+def openai_settings(settings: Settings, base_url: str, **update: Any) -> Settings:
+    values: dict[str, Any] = {
+        "llm": "openai",
+        "openai_base_url": base_url,
+        "openai_api_key": SecretStr(API_KEY),
+        "model": "local-gguf",
+        "llm_timeout": 120.0,
+        "llm_max_retries": 0,
+        "llm_fallback": "none",
+    }
+    values.update(update)
+    return settings.model_copy(update=values)
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real llama.cpp OpenAI-compatible server on 127.0.0.1 serving the bundled model."""
+    from qa.config import Settings
+    from qa.local_llm import start_server
+    from qa.local_model import model_path
+
+    cache = tmp_path_factory.mktemp("model-cache")
+    path = model_path(Settings(model_cache_dir=cache))
+    server = start_server(path, n_ctx=4096, threads=2, port=0, api_key=API_KEY)
+    yield server.listening_address + "/v1"
+    del server
+
+
+@pytest.mark.slow
+def test_answer_streams_over_http_from_a_real_server(
+    llama_server: str, settings: Settings, retriever: FakeRetriever
+) -> None:
+    s = openai_settings(settings, llama_server, llm_timeout=600.0, answer_passages=2)
+    items = list(
+        stream_answer("How many chapters does the Hanoi Convention have?", settings=s, retriever=retriever)
+    )
+    *chunks, final = items
+    assert isinstance(final, Answer)
+    assert final.backend == "openai" and final.fallback is None
+    assert chunks and all(isinstance(c, str) for c in chunks)
+    assert final.found, final.text
+    assert "9" in final.text
+    assert {(c.file, c.paragraph) for c in final.citations} <= {CHAPTERS, CHAPTERS_FR}
+    assert final.citations
+
+
+@pytest.mark.slow
+def test_wrong_api_key_is_a_clear_error_not_a_fallback(
+    llama_server: str, settings: Settings, retriever: FakeRetriever
+) -> None:
+    s = openai_settings(
+        settings, llama_server, openai_api_key=SecretStr("wrong-key"), llm_fallback="extractive"
+    )
+    with pytest.raises(BackendError, match="rejected the API key") as info:
+        answer("How many chapters?", settings=s, retriever=retriever)
+    assert not isinstance(info.value, TransientBackendError)
+
+
+# --- misbehaving servers (no model needed) -------------------------------------------------------
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections and reads requests but never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            held.append(conn)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    stop.set()
+    thread.join(timeout=5)
+    for conn in held:
+        conn.close()
+    listener.close()
+
+
+class _RateLimited(BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_POST(self) -> None:
+        type(self).hits += 1
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        body = b'{"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}'
+        self.send_response(429)
+        self.send_header("content-type", "application/json")
+        self.send_header("retry-after-ms", "10")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def rate_limited_server() -> Iterator[tuple[str, type[_RateLimited]]]:
+    handler = type("Handler", (_RateLimited,), {"hits": 0})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_timeout_is_bounded_and_clear(
+    silent_server: str, settings: Settings, retriever: FakeRetriever
+) -> None:
+    s = openai_settings(settings, silent_server, llm_timeout=1.0, llm_max_retries=1)
+    started = time.monotonic()
+    with pytest.raises(TransientBackendError, match="did not answer in time"):
+        answer("How many chapters?", settings=s, retriever=retriever)
+    assert time.monotonic() - started < 60  # bounded retries, not a hang
+
+
+def test_timeout_falls_back_to_a_labelled_extractive_answer(
+    silent_server: str, settings: Settings, retriever: FakeRetriever
+) -> None:
+    s = openai_settings(
+        settings, silent_server, llm_timeout=1.0, llm_max_retries=0, llm_fallback="extractive"
+    )
+    result = answer("How many chapters does the Hanoi Convention have?", settings=s, retriever=retriever)
+    assert result.fallback == "extractive"
+    assert result.fallback_reason is not None and "did not answer in time" in result.fallback_reason
+    assert result.citations
+
+
+def test_rate_limit_is_retried_a_bounded_number_of_times(
+    rate_limited_server: tuple[str, type[_RateLimited]], settings: Settings, retriever: FakeRetriever
+) -> None:
+    url, handler = rate_limited_server
+    s = openai_settings(settings, url, llm_max_retries=2)
+    with pytest.raises(TransientBackendError, match="rate-limiting"):
+        answer("How many chapters?", settings=s, retriever=retriever)
+    assert handler.hits == 3  # the first try and two retries
+
+
+def test_unreachable_server_is_a_clear_error(
+    settings: Settings, retriever: FakeRetriever, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    s = openai_settings(settings, f"http://127.0.0.1:{port}/v1")
+    with pytest.raises(TransientBackendError, match="Cannot reach"):
+        answer("How many chapters?", settings=s, retriever=retriever)
