@@ -114,13 +114,21 @@ def synthetic_corpus(folder: Path, paragraphs: int, per_file: int = 200, seed: i
         lang = langs[file_no % len(langs)]
         lines = []
         for _ in range(min(per_file, paragraphs - made)):
-            sentences = []
+            starts: list[tuple[int, str]] = []  # (offset in the paragraph, real source sentence)
+            text = ""
             for real in rng.sample(by_lang[lang], k=min(len(by_lang[lang]), rng.randint(1, 3))):
                 fake = _NUMBER.sub(lambda _m: str(rng.randint(1, 2099)), real)
                 fake = f"{fake.rstrip('.')} (Nr. {made}-{rng.randint(0, 999)})."
-                origin[fake] = real
-                sentences.append(fake)
-            lines.append(" ".join(sentences))
+                text = f"{text} {fake}" if text else fake
+                starts.append((len(text) - len(fake), real))
+            # the index splits the paragraph itself: map each of its sentences to the source
+            # sentence it starts in
+            offset = 0
+            for piece in split_sentences(text):
+                offset = text.index(piece, offset)
+                origin[piece] = max((s for s in starts if s[0] <= offset), key=lambda s: s[0])[1]
+                offset += len(piece)
+            lines.append(text)
             made += 1
         (folder / f"synthetic_{file_no:04d}_{lang}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         file_no += 1

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Bump when what we store per paragraph changes: a different pipeline forces a rebuild.
-PIPELINE = "sentences-hub-sparse128-v1"
+PIPELINE = "sentences-hub-sparse128-v2"
 
 Progress = Callable[[int, int], None]
 
@@ -144,25 +144,27 @@ class IndexReport:
 
 
 class OpenIndex:
-    """A verified, ready-to-query generation (its LangChain store is created on first use)."""
+    """A verified, ready-to-query generation: one LangChain store per language, created on first use."""
 
-    def __init__(
-        self,
-        client: ClientAPI,
-        manifest: store.Manifest,
-        corpus: Corpus | None = None,
-        vectorstore: Chroma | None = None,
-    ) -> None:
+    def __init__(self, client: ClientAPI, manifest: store.Manifest, corpus: Corpus | None = None) -> None:
         self.client = client
         self.manifest = manifest
         self.corpus = corpus  # the corpus this run loaded, if it loaded one
-        self._vectorstore = vectorstore
+        self._stores: dict[str, Chroma] = {}
 
-    @property
-    def vectorstore(self) -> Chroma:
-        if self._vectorstore is None:
-            self._vectorstore = store.vectorstore(self.client, self.manifest.active)
-        return self._vectorstore
+    def store_for(self, lang: str) -> Chroma:
+        """The store of one language of this generation."""
+        if lang not in self._stores:
+            name = store.language_collection(self.manifest.active, lang)
+            self._stores[lang] = store.vectorstore(self.client, name)
+        return self._stores[lang]
+
+    def paragraph_metadata(self) -> Iterator[dict[str, Any]]:
+        """Metadata of every paragraph (its first sentence's record: file, paragraph, text, ...)."""
+        for lang in sorted(self.manifest.langs):
+            for _, meta, _ in store.iter_vectors(self.store_for(lang)):
+                if meta.get("sentence") == 0:
+                    yield meta
 
 
 def _embedder_dim(embedder: TextEmbedder) -> int | None:
@@ -187,11 +189,14 @@ def _rebuild_reason(manifest: store.Manifest | None, embedder: TextEmbedder) -> 
 def _verified(client: ClientAPI, manifest: store.Manifest) -> bool:
     """Whether the active generation holds what the manifest says (False: missing or damaged)."""
     try:
-        actual = int(client.get_collection(manifest.active).count())
-        if actual == manifest.count:
+        counts = {
+            lang: int(client.get_collection(store.language_collection(manifest.active, lang)).count())
+            for lang in manifest.langs
+        }
+        if counts == manifest.langs and sum(counts.values()) == manifest.count:
             return True
         log.warning(
-            "index generation %s holds %d records, expected %d", manifest.active, actual, manifest.count
+            "index generation %s holds %s records, expected %s", manifest.active, counts, manifest.langs
         )
     except Exception as exc:  # a damaged generation shows up as any chromadb error
         log.warning("index generation %s cannot be read: %s", manifest.active, exc)
@@ -226,15 +231,11 @@ def _reusable(client: ClientAPI, settings: Settings, embedder: TextEmbedder) -> 
     return found
 
 
-def _old_paragraphs(active: Chroma | None) -> dict[str, str]:
+def _old_paragraphs(active: OpenIndex | None) -> dict[str, str]:
     """paragraph id -> paragraph hash in the active generation."""
     if active is None:
         return {}
-    old = {}
-    for record_id, meta, _ in store.iter_vectors(active):
-        if meta.get("sentence") == 0:
-            old[record_id.rsplit("#", 1)[0]] = str(meta.get("phash"))
-    return old
+    return {f"{m['file']}#{m['paragraph']}": str(m.get("phash")) for m in active.paragraph_metadata()}
 
 
 def build_index(
@@ -275,7 +276,7 @@ def build_index(
     paragraphs = corpus_records(corpus)
     if not paragraphs:
         raise IndexStoreError(f"No indexable paragraphs in {settings.sources_dir} (setting QA_SOURCES_DIR)")
-    old = _old_paragraphs(OpenIndex(client, manifest).vectorstore if healthy and manifest else None)
+    old = _old_paragraphs(OpenIndex(client, manifest) if healthy and manifest else None)
     reusable = _Reusable({}, {}) if rebuild else _reusable(client, settings, embedder)
     _embed_missing(embedder, paragraphs, reusable, report, progress)
     for p in paragraphs:
@@ -290,15 +291,24 @@ def build_index(
     ids, texts, metadatas, vectors = _records(paragraphs, reusable)
     dim = int(vectors.shape[1])
     name = store.new_generation_name(settings)
-    vs = store.vectorstore(
-        client, name, metadata={"model": embedder.model_id, "dim": dim, "pipeline": PIPELINE}
-    )
-    store.add_records(vs, ids, vectors, texts, metadatas)
-    if store.count(vs) != len(ids):
-        raise IndexStoreError(f"Index generation {name} is incomplete after writing; run `qa index` again")
     langs: dict[str, int] = {}
-    for meta in metadatas:
-        langs[str(meta["lang"])] = langs.get(str(meta["lang"]), 0) + 1
+    rows_by_lang: dict[str, list[int]] = {}
+    for row, meta in enumerate(metadatas):
+        rows_by_lang.setdefault(str(meta["lang"]), []).append(row)
+    for lang, rows in sorted(rows_by_lang.items()):
+        vs = store.vectorstore(
+            client,
+            store.language_collection(name, lang),
+            metadata={"model": embedder.model_id, "dim": dim, "pipeline": PIPELINE, "lang": lang},
+        )
+        store.add_records(
+            vs, [ids[r] for r in rows], vectors[rows], [texts[r] for r in rows], [metadatas[r] for r in rows]
+        )
+        langs[lang] = store.count(vs)
+        if langs[lang] != len(rows):
+            raise IndexStoreError(
+                f"Index generation {name} is incomplete after writing; run `qa index` again"
+            )
     new_manifest = store.Manifest(
         active=name,
         model=embedder.model_id,
@@ -315,7 +325,7 @@ def build_index(
     report.collection = name
     report.seconds = time.perf_counter() - started
     log.info("index %s: %s", name, report.summary())
-    return report, OpenIndex(client, new_manifest, corpus, vs)
+    return report, OpenIndex(client, new_manifest, corpus)
 
 
 def _embed_missing(
@@ -395,9 +405,9 @@ def _collect_garbage(client: ClientAPI, settings: Settings, keep: str) -> None:
     keep_stamp = store.generation_stamp(settings, keep)
     now_ms = time.time() * 1000
     for name in store.generations(client, settings):
-        stamp = store.generation_stamp(settings, name)
-        if name == keep:
+        if store.generation_base(settings, name) == keep:
             continue
+        stamp = store.generation_stamp(settings, name)
         if (
             stamp is None
             or keep_stamp is None

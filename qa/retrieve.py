@@ -202,11 +202,10 @@ def _dense_candidates(index: OpenIndex, query_vector: np.ndarray, k: int) -> lis
     """
     per_language = max(_CANDIDATES_PER_LANGUAGE, 4 * k)
     found: dict[tuple[str, int], rank.Candidate] = {}
-    langs = index.manifest.langs or {"": index.manifest.count}
     vector = query_vector.tolist()
-    for lang, count in sorted(langs.items()):
-        hits = index.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            vector, k=min(per_language, count), filter={"lang": lang} if lang else None
+    for lang, count in sorted(index.manifest.langs.items()):
+        hits = index.store_for(lang).similarity_search_by_vector_with_relevance_scores(
+            vector, k=min(per_language, count)
         )
         for doc, distance in hits:
             meta = doc.metadata
@@ -228,12 +227,15 @@ def _paragraph_details(
     """Text and sparse vector of each candidate paragraph (stored on its first sentence's record)."""
     if not candidates:
         return {}
-    ids = [f"{c.file}#{c.paragraph}#0" for c in candidates]
-    result = index.vectorstore.get(ids=ids, include=["metadatas"])
+    ids_by_lang: dict[str, list[str]] = {}
+    for c in candidates:
+        ids_by_lang.setdefault(c.lang, []).append(f"{c.file}#{c.paragraph}#0")
     details = {}
-    for meta in result.get("metadatas") or []:
-        if meta:
-            details[(str(meta["file"]), int(meta["paragraph"]))] = dict(meta)
+    for lang, ids in ids_by_lang.items():
+        result = index.store_for(lang).get(ids=ids, include=["metadatas"])
+        for meta in result.get("metadatas") or []:
+            if meta:
+                details[(str(meta["file"]), int(meta["paragraph"]))] = dict(meta)
     return details
 
 

@@ -2,7 +2,8 @@
 
 Layout inside one Chroma database:
 
-* ``<collection>-g<stamp>``: one complete *generation* of the index per successful build;
+* ``<collection>-g<stamp>-<lang>``: one complete *generation* of the index per successful
+  build, one collection per language;
 * ``<collection>-manifest``: an empty collection whose metadata is the manifest, naming the
   active generation and recording how it was built.
 
@@ -182,6 +183,17 @@ def generation_prefix(settings: Settings) -> str:
 def new_generation_name(settings: Settings) -> str:
     """``<collection>-g<milliseconds, 12 hex digits><6 random hex digits>``: sortable by age."""
     return f"{generation_prefix(settings)}{int(time.time() * 1000):012x}{uuid.uuid4().hex[:6]}"
+
+
+def generation_base(settings: Settings, name: str) -> str:
+    """The generation a collection belongs to: ``<collection>-g<18 hex>`` (its name minus ``-<lang>``)."""
+    return name[: len(generation_prefix(settings)) + 18]
+
+
+def language_collection(generation: str, lang: str) -> str:
+    """A generation keeps one collection per language, so a language is searched without a filter
+    (a metadata filter makes Chroma scan the matching ids: ~60x slower at 40,000 records)."""
+    return f"{generation}-{re.sub(r'[^A-Za-z0-9]', '', lang) or 'und'}"
 
 
 def generation_stamp(settings: Settings, name: str) -> int | None:

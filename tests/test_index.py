@@ -63,8 +63,7 @@ def sentence_count(*docs: list[str]) -> int:
 
 
 def stored_paragraphs(opened) -> dict[tuple[str, int], str]:
-    result = opened.vectorstore.get(where={"sentence": 0}, include=["metadatas"])
-    return {(m["file"], m["paragraph"]): m["text"] for m in result["metadatas"]}
+    return {(m["file"], m["paragraph"]): m["text"] for m in opened.paragraph_metadata()}
 
 
 def test_first_build_indexes_every_content_paragraph(idx_settings: Settings) -> None:
@@ -76,8 +75,9 @@ def test_first_build_indexes_every_content_paragraph(idx_settings: Settings) -> 
     assert ("alpha.txt", 2) not in paragraphs  # boilerplate keeps its number but is not indexed
     assert paragraphs[("alpha.txt", 3)] == ALPHA[2]
     assert paragraphs[("gamma.txt", 3)] == GAMMA[2]
-    meta = store.raw_collection(opened.vectorstore).metadata
-    assert meta == {"model": "fake-bow-64", "dim": 64, "pipeline": PIPELINE}
+    meta = store.raw_collection(opened.store_for("en")).metadata
+    assert meta == {"model": "fake-bow-64", "dim": 64, "pipeline": PIPELINE, "lang": "en"}
+    assert opened.manifest.langs == {"en": report.embedded}
     assert opened.manifest.paragraphs == 8
     assert opened.manifest.count == report.embedded
     assert "added" in report.summary() and "unchanged" in report.summary()
@@ -162,10 +162,11 @@ def test_other_embedding_model_triggers_a_clean_rebuild(idx_settings: Settings) 
     assert report.rebuilt_because is not None
     assert "model-a" in report.rebuilt_because and "model-b" in report.rebuilt_because
     assert len(other.embedded) == report.embedded == sentence_count(ALPHA, BETA, GAMMA)
-    assert store.raw_collection(opened.vectorstore).metadata["dim"] == 32
+    assert store.raw_collection(opened.store_for("en")).metadata["dim"] == 32
     client = opened.client
-    assert store.generations(client, idx_settings) == [opened.manifest.active]  # no mixed vectors left
-    vectors = [v for _, _, v in store.iter_vectors(opened.vectorstore)]
+    # no mixed vectors left: one generation, one collection for the one language
+    assert store.generations(client, idx_settings) == [f"{opened.manifest.active}-en"]
+    vectors = [v for _, _, v in store.iter_vectors(opened.store_for("en"))]
     assert {len(v) for v in vectors} == {32}
 
 
@@ -181,7 +182,7 @@ def test_rebuild_flag_reembeds_everything(idx_settings: Settings) -> None:
 def test_a_generation_missing_behind_the_manifest_is_rebuilt(idx_settings: Settings) -> None:
     emb = FakeEmbedder()
     _, opened = build_index(idx_settings, emb)
-    opened.client.delete_collection(opened.manifest.active)
+    opened.client.delete_collection(store.language_collection(opened.manifest.active, "en"))
     report, reopened = build_index(idx_settings, emb)
     assert report.rebuilt_because == "the index was incomplete or damaged"
     assert len(stored_paragraphs(reopened)) == 8

@@ -47,10 +47,14 @@ manifest = store.read_manifest(client, settings)
 if manifest is None:
     print(json.dumps(None))
     raise SystemExit(0)
-vs = store.vectorstore(client, manifest.active)
-got = vs.get(where={"sentence": 0}, include=["metadatas"])
-paragraphs = {f"{m['file']}#{m['paragraph']}": m["text"] for m in got["metadatas"]}
-assert store.count(vs) == manifest.count, "generation does not hold what the manifest says"
+paragraphs = {}
+total = 0
+for lang in manifest.langs:
+    vs = store.vectorstore(client, store.language_collection(manifest.active, lang))
+    got = vs.get(where={"sentence": 0}, include=["metadatas"])
+    paragraphs.update({f"{m['file']}#{m['paragraph']}": m["text"] for m in got["metadatas"]})
+    total += store.count(vs)
+assert total == manifest.count, "generation does not hold what the manifest says"
 print(json.dumps(paragraphs))
 """
 

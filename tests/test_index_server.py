@@ -80,7 +80,7 @@ def test_build_search_and_update_on_a_chroma_server(chroma_url: str, tmp_path: P
     report, opened = build_index(settings, emb)
     assert report.added == 5
     assert not (tmp_path / "unused").exists()  # nothing embedded on disk: the server holds it
-    assert store.raw_collection(opened.vectorstore).metadata["model"] == "fake-bow-64"
+    assert store.raw_collection(opened.store_for("en")).metadata["model"] == "fake-bow-64"
 
     retriever = Retriever(settings, embedder=emb)
     top = retriever.search("Who founded the jazz festival?", k=2)
@@ -96,7 +96,7 @@ def test_build_search_and_update_on_a_chroma_server(chroma_url: str, tmp_path: P
     top = fresh.search("How many people does the shipyard employ?", k=1)[0]
     assert (top.file, top.paragraph) == ("gamma.txt", 1)
     client = store.connect(settings)
-    assert store.generations(client, settings) == [opened.manifest.active]
+    assert store.generations(client, settings) == [f"{opened.manifest.active}-en"]
 
     # a no-op run touches nothing
     emb.embedded.clear()
