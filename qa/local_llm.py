@@ -72,6 +72,7 @@ def start_server(path: Path, *, n_ctx: int, threads: int, port: int, api_key: st
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
     params.warmup = True
+    params.verbosity = 3 if log.isEnabledFor(logging.DEBUG) else 0  # llama.cpp logs only with -v -v
     params.hostnames = ["127.0.0.1"]
     params.port = port
     params.sampling.temp = 0.0
