@@ -36,13 +36,21 @@ def sparse_to_str(vector: SparseVector) -> str:
     return " ".join(f"{int(i)}:{float(v):.4g}" for i, v in zip(idx, val, strict=True))
 
 
-def sparse_from_str(text: str) -> dict[int, float]:
-    pairs = (item.split(":", 1) for item in text.split())
-    return {int(i): float(v) for i, v in pairs}
+@lru_cache(maxsize=8192)
+def sparse_from_str(text: str) -> SparseVector:
+    """Inverse of :func:`sparse_to_str` (cached: the same paragraphs come back query after query)."""
+    if not text.strip():
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    pairs = np.array(text.replace(":", " ").split(), dtype=np.float64).reshape(-1, 2)
+    return pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.float32)
 
 
-def sparse_dot(query: SparseVector, document: dict[int, float]) -> float:
-    return float(sum(float(v) * document.get(int(i), 0.0) for i, v in zip(*query, strict=True)))
+def sparse_dot(query: SparseVector, document: SparseVector) -> float:
+    """Dot product of two sparse vectors."""
+    q_idx, q_val = query
+    d_idx, d_val = document
+    common, q_pos, d_pos = np.intersect1d(q_idx, d_idx, assume_unique=True, return_indices=True)
+    return float(q_val[q_pos] @ d_val[d_pos]) if len(common) else 0.0
 
 
 class E5Embeddings(Embeddings):

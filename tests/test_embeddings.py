@@ -65,8 +65,16 @@ def test_sparse_latent_terms_round_trip_and_score(e5: E5Embeddings) -> None:
         ["Ghada Waly ist Exekutivdirektorin von UNODC.", "Il pleut beaucoup en automne à Brest."]
     )
     stored = sparse_from_str(sparse_to_str(related))
-    assert set(stored) == {int(i) for i in related[0]}
+    assert stored[0].tolist() == related[0].tolist()
+    assert np.allclose(stored[1], related[1], rtol=1e-3)
     assert sparse_dot(query, stored) > sparse_dot(query, sparse_from_str(sparse_to_str(unrelated)))
+
+
+def test_sparse_dot_matches_a_dense_dot() -> None:
+    a = (np.array([3, 7, 11], dtype=np.int32), np.array([1.0, 2.0, 3.0], dtype=np.float32))
+    b = sparse_from_str("7:0.5 11:2 400:9")
+    assert sparse_dot(a, b) == pytest.approx(2.0 * 0.5 + 3.0 * 2.0)
+    assert sparse_dot(a, sparse_from_str("")) == 0.0
 
 
 def test_openai_embeddings_are_opt_in_and_need_a_key(settings: Settings) -> None:
