@@ -152,7 +152,12 @@ class _Run:
         streamer = AnswerFieldStreamer()
         raw_parts: list[str] = []
         t = time.perf_counter()
-        deadline = time.monotonic() + self.settings.llm_timeout * (self.settings.llm_max_retries + 1)
+        # A remote server may trickle forever; a local model is bounded by its max_tokens instead.
+        deadline = (
+            time.monotonic() + self.settings.llm_timeout * (self.settings.llm_max_retries + 1)
+            if self.backend == "openai"
+            else None
+        )
         for piece in stream_chat(
             model,
             messages,

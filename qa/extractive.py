@@ -43,7 +43,10 @@ def extract_answer(
     question: str, passages: list[Passage], retriever: Any, settings: Settings
 ) -> Extract | None:
     """The best supporting sentence(s) with their paragraphs, or None when nothing fits."""
-    candidates = [(p, s) for p in passages for s in split_sentences(p.text)]
+    # Questions quoted in an article (interviews) answer nothing.
+    candidates = [
+        (p, s) for p in passages for s in split_sentences(p.text) if not s.rstrip('"”“»').endswith("?")
+    ]
     if not candidates:
         return None
     scores = _similarities(question, [s for _, s in candidates], retriever, passages, candidates)
