@@ -1,0 +1,128 @@
+"""Reply parsing, citation markers and the grounding checks."""
+
+from __future__ import annotations
+
+import json
+
+from qa.grounding import (
+    answer_schema,
+    best_support,
+    ground,
+    leaks_prompt,
+    looks_like_abstention,
+    map_sources,
+    parse_reply,
+    prune_citations,
+    strip_markers,
+    unsupported_names,
+    unsupported_numbers,
+)
+from qa.models import Passage
+
+
+def passage(n: int, text: str) -> Passage:
+    return Passage(f"f{n}.txt", n, text, 1.0, "de")
+
+
+P1 = passage(1, "Die Hanoi-Konvention, bestehend aus 9 Kapiteln und 71 Artikeln.")
+P2 = passage(2, "Die Zeremonie fand am 25. Oktober 2025 in Hanoi statt, geleitet von Luong Cuong.")
+P3 = passage(3, "Vertreter aus 110 Ländern nahmen teil.")
+
+
+def test_json_reply_is_parsed() -> None:
+    parsed = parse_reply(json.dumps({"answer": "9 chapters.", "sources": [1, "2", True], "found": True}))
+    assert (parsed.text, parsed.sources, parsed.found, parsed.structured) == (
+        "9 chapters.",
+        [1, 2],
+        True,
+        True,
+    )
+
+
+def test_json_in_code_fence_and_inline_markers() -> None:
+    parsed = parse_reply('```json\n{"answer": "9 chapters [3].", "sources": [1], "found": true}\n```')
+    assert parsed.text == "9 chapters." and parsed.sources == [1, 3]
+
+
+def test_found_false_or_empty_answer_is_abstention() -> None:
+    assert not parse_reply('{"answer": "Paris", "sources": [], "found": false}').found
+    assert not parse_reply('{"answer": "", "sources": [1], "found": true}').found
+
+
+def test_broken_json_falls_back_to_text() -> None:
+    parsed = parse_reply('{"answer": "9 chapters [1]')
+    assert parsed.structured is False
+
+
+def test_markers_are_collected_and_removed() -> None:
+    assert strip_markers("It has 9 chapters [1], [2, 3] and 71 articles [1].") == (
+        "It has 9 chapters, and 71 articles.",
+        [1, 2, 3],
+    )
+
+
+def test_abstention_phrases_in_several_languages() -> None:
+    for text in [
+        "I don't know.",
+        "The sources do not say.",
+        "Die Artikel sagen dazu nichts, keine Angaben.",
+        "Les articles ne le disent pas.",
+        "Det framgår inte.",
+        "Dat wordt niet vermeld.",
+    ]:
+        assert looks_like_abstention(text), text
+    assert not looks_like_abstention("The convention has 9 chapters.")
+
+
+def test_invented_numbers_are_dropped_when_mapping() -> None:
+    kept, dropped = map_sources([2, 7, 0, 2, 1], [P1, P2, P3])
+    assert kept == [P2, P1] and dropped == [7, 0]
+
+
+def test_schema_limits_source_numbers() -> None:
+    schema = answer_schema(3)
+    assert schema["properties"]["sources"]["items"]["enum"] == [1, 2, 3]  # type: ignore[index]
+    assert list(schema["properties"]) == ["answer", "sources", "found"]  # type: ignore[call-overload]
+
+
+def test_numbers_must_occur_in_evidence() -> None:
+    assert unsupported_numbers("9 chapters and 71 articles", [P1.text]) == set()
+    assert unsupported_numbers("12 chapters", [P1.text]) == {"12"}
+    assert unsupported_numbers("On 09 May", ["am 9. Mai"]) == set()
+    assert unsupported_numbers("in 2024", [P1.text], question="What happened in 2024?") == set()
+
+
+def test_ground_moves_the_holder_of_a_number_into_citations() -> None:
+    result = ground("It took place on 25 October 2025.", [P1], [P1, P2], "When?")
+    assert result.ok and P2 in result.citations
+
+
+def test_ground_fails_on_a_number_in_no_source() -> None:
+    result = ground("It took place on 12 May 2019.", [P2], [P1, P2, P3], "When?")
+    assert not result.ok and any("2019" in p for p in result.problems)
+
+
+def test_uncited_answer_gets_best_support() -> None:
+    result = ground("Delegates from 110 countries attended.", [], [P1, P2, P3], "How many countries?")
+    assert result.ok and result.citations == [P3]
+
+
+def test_names_check_catches_an_invented_person() -> None:
+    assert unsupported_names("The ceremony was led by Luong Cuong.", [P2.text]) == set()
+    assert unsupported_names("The ceremony was led by Emmanuel Macron.", [P2.text]) == {"Emmanuel", "Macron"}
+
+
+def test_best_support_prefers_shared_numbers_then_rank() -> None:
+    assert best_support("71 articles", [P2, P1]) == P1
+    assert best_support("something else entirely", [P2, P1]) == P2
+
+
+def test_prune_keeps_only_supporting_citations() -> None:
+    assert prune_citations("9 Kapiteln", [P2, P1]) == [P1]
+    assert prune_citations("nothing shared", [P2, P1]) == [P2]
+
+
+def test_prompt_leak_is_detected() -> None:
+    system = "You answer questions about a small collection of news articles. Rules follow."
+    assert leaks_prompt("Sure! You answer questions about a small collection of news articles.", system)
+    assert not leaks_prompt("The convention has 9 chapters.", system)
