@@ -1,6 +1,6 @@
-"""The ``extractive`` backend: no LLM, the best sentence(s) quoted from the retrieved paragraphs.
+"""The ``extractive`` backend: no LLM, the best sentence quoted from the retrieved paragraphs.
 
-Sentences of the top passages are ranked by the retriever's multilingual embedding model
+Sentences of the top passage are ranked by the retriever's multilingual embedding model
 (cosine with the question), so an English question finds a German sentence. Deterministic
 and fast; the quote stays in the article's language.
 """
@@ -20,11 +20,10 @@ log = logging.getLogger(__name__)
 
 # Sentence boundary: end punctuation, then a space and an upper-case letter, digit or quote.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"„“«'(\[A-ZÀ-ÖØ-ÞĐ0-9])")
-MAX_SENTENCES = 2
-# Below this question-sentence similarity the best sentence is not taken as an answer.
-MIN_SIMILARITY = 0.80
-# A second sentence is added only when nearly as similar as the best one.
-SECOND_SENTENCE_MARGIN = 0.015
+# Below this question-sentence similarity the best sentence is not taken as an answer. Low on
+# purpose: on the known-answers set similarity does not separate answerable questions (median
+# 0.85) from unanswerable ones (median 0.83), so extractive answers rarely abstain.
+MIN_SIMILARITY = 0.78
 
 
 @dataclass
@@ -42,30 +41,26 @@ def split_sentences(text: str) -> list[str]:
 def extract_answer(
     question: str, passages: list[Passage], retriever: Any, settings: Settings
 ) -> Extract | None:
-    """The best supporting sentence(s) with their paragraphs, or None when nothing fits."""
-    # Questions quoted in an article (interviews) answer nothing.
-    candidates = [
-        (p, s) for p in passages for s in split_sentences(p.text) if not s.rstrip('"”“»').endswith("?")
-    ]
-    if not candidates:
+    """The best sentence of the best-ranked paragraph that has one, with that paragraph; None if none fits.
+
+    Measured on the known-answers set, quoting from the top-ranked paragraph only cites an
+    evidence paragraph 49/68 times; picking the closest sentence among the top 4 paragraphs
+    only 41/68 (sentence similarity alone over-rewards sentences that echo the question).
+    """
+    for passage in passages:
+        # Questions quoted in an article (interviews) answer nothing.
+        sentences = [s for s in split_sentences(passage.text) if not s.rstrip('"”“»').endswith("?")]
+        if sentences:
+            break
+    else:
         return None
-    scores = _similarities(question, [s for _, s in candidates], retriever, passages, candidates)
-    ranked = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
-    best = ranked[0]
+    candidates = [(passage, s) for s in sentences]
+    scores = _similarities(question, sentences, retriever, [passage], candidates)
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     if scores[best] < settings_threshold(settings):
         log.info("extractive: best sentence similarity %.3f below threshold", scores[best])
         return None
-    chosen = [best]
-    for i in ranked[1:MAX_SENTENCES]:
-        if scores[best] - scores[i] <= SECOND_SENTENCE_MARGIN:
-            chosen.append(i)
-    chosen.sort()  # keep article order
-    citations: list[Passage] = []
-    for i in chosen:
-        if candidates[i][0] not in citations:
-            citations.append(candidates[i][0])
-    text = " ".join(f'"{candidates[i][1]}"' for i in chosen)
-    return Extract(text, citations, scores[best])
+    return Extract(f'"{sentences[best]}"', [passage], scores[best])
 
 
 def settings_threshold(settings: Settings) -> float:
