@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,4 +48,34 @@ def extractive_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     base = tmp_path_factory.mktemp("extractive")
     return Settings(
         sources_dir=SEEDS, index_dir=base / "index", model_cache_dir=base / "cache", llm="extractive"
+    )
+
+
+@pytest.fixture(scope="session")
+def seeds_index_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings on the real seeds whose index (real model, real Chroma) is built once per session.
+
+    Shared by the slow search tests, so it is read-only: search with it, never build other
+    sources into it or rebuild it (use ``settings`` for that). At the end of the session the
+    fixture checks that the active generation is still the one it built; a test that wrote
+    into the index makes it fail.
+    """
+    from qa import store
+    from qa.embeddings import get_embeddings
+    from qa.index import build_index
+
+    base = tmp_path_factory.mktemp("seeds-index")
+    with pytest.MonkeyPatch.context() as mp:  # the function-scoped _isolated_env is not active here
+        for name in list(os.environ):
+            if name.startswith("QA_") or name in {"OPENAI_API_KEY", "OPENAI_BASE_URL"}:
+                mp.delenv(name)
+        mp.chdir(base)  # no developer .env
+        mp.setenv("ANONYMIZED_TELEMETRY", "False")
+        settings = Settings(sources_dir=SEEDS, index_dir=base / "index", model_cache_dir=base / "cache")
+        _, opened = build_index(settings, get_embeddings(settings))
+    built = opened.manifest.active
+    yield settings
+    manifest = store.read_manifest(store.connect(settings), settings)
+    assert manifest is not None and manifest.active == built, (
+        "a test wrote into the shared seeds index (seeds_index_settings is read-only)"
     )

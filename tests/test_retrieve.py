@@ -74,7 +74,8 @@ def test_search_validates_before_touching_the_index(settings: Settings) -> None:
 
 
 @pytest.mark.slow
-def test_search_builds_index_on_first_use_and_finds_cross_lingual_answers(settings: Settings) -> None:
+def test_search_finds_cross_lingual_answers(seeds_index_settings: Settings) -> None:
+    settings = seeds_index_settings
     passages = search("How many chapters does the Hanoi Convention have?", k=5, settings=settings)
     assert len(passages) == 5
     assert all(isinstance(p, Passage) for p in passages)

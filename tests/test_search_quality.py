@@ -5,11 +5,9 @@ Targets come from qa.evalset.THRESHOLDS["retrieval"]; nothing here is tuned per 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from qa.config import PROJECT_ROOT, Settings
+from qa.config import Settings
 from qa.evalset import DEFAULT_PATH, THRESHOLDS, KnownAnswer, load_known_answers, retrieval_metrics
 from qa.retrieve import Retriever
 
@@ -17,9 +15,8 @@ TARGETS = THRESHOLDS["retrieval"]
 
 
 @pytest.fixture(scope="module")
-def metrics(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
-    index_dir: Path = tmp_path_factory.mktemp("quality") / "index"
-    retriever = Retriever(Settings(sources_dir=PROJECT_ROOT / "seeds", index_dir=index_dir))
+def metrics(seeds_index_settings: Settings) -> dict[str, float]:
+    retriever = Retriever(seeds_index_settings)
     items: list[KnownAnswer] = [item for item in load_known_answers(DEFAULT_PATH) if item.answerable]
     ranked = {}
     for item in items:
