@@ -38,5 +38,11 @@ test: check
 index: $(VENV)/.installed-run
 	$(VENV)/bin/qa index
 
+eval: $(VENV)/.installed-run
+	$(VENV)/bin/qa eval --report reports/latest
+
+bench: $(VENV)/.installed-run
+	$(PY) benchmarks/bench.py small
+
 clean:
 	rm -rf .qa-index .pytest_cache .mypy_cache .ruff_cache
