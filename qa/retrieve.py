@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa import rank
+from qa import rank, store
 from qa.embeddings import sparse_dot, sparse_from_str
 from qa.errors import IndexStoreError, InputError
 from qa.models import Passage
@@ -53,8 +53,8 @@ def validate_question(question: str, settings: Settings) -> str:
         category = unicodedata.category(ch)
         if category == "Cc" or ch in "\u2028\u2029":
             cleaned_chars.append(" ")  # tabs, newlines and other controls separate words
-        elif category == "Cf" and ch not in _KEEP_FORMAT:
-            continue
+        elif (category == "Cf" and ch not in _KEEP_FORMAT) or category == "Cs":
+            continue  # lone surrogates (possible in a str, not in UTF-8) cannot even be encoded
         else:
             cleaned_chars.append(ch)
     cleaned = _WHITESPACE.sub(" ", "".join(cleaned_chars)).strip()
@@ -111,6 +111,7 @@ class Retriever:
         self._checked_at = 0.0
         self.last_report: IndexReport | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._records: _RecordCache | None = None
 
     @property
     def embedder(self) -> TextEmbedder:
@@ -166,8 +167,9 @@ class Retriever:
         for attempt in range(2):
             index = self.ensure_index(force_check=attempt > 0)
             try:
-                candidates = _dense_candidates(index, query_vector, k)
-                details = _paragraph_details(index, candidates)
+                records = self._records_for(index)
+                candidates = _dense_candidates(index, records, query_vector, k)
+                details = _paragraph_details(index, records, candidates)
                 break
             except Exception as exc:  # e.g. the generation was replaced by another process
                 if attempt:
@@ -186,6 +188,13 @@ class Retriever:
         ranked = rank.score_candidates(candidates, sparse_weight=weight)
         return [_passage(cand, details.get(cand.key, {})) for cand in ranked[:k]]
 
+    def _records_for(self, index: OpenIndex) -> _RecordCache:
+        """The metadata cache of the index's generation (a new, empty one when the generation changed)."""
+        with self._lock:
+            if self._records is None or self._records.generation != index.manifest.active:
+                self._records = _RecordCache(index.manifest.active)
+            return self._records
+
     def _sparse_pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
@@ -193,7 +202,35 @@ class Retriever:
             return self._pool
 
 
-def _dense_candidates(index: OpenIndex, query_vector: np.ndarray, k: int) -> list[rank.Candidate]:
+class _RecordCache:
+    """Metadata of the sentence records of one index generation, fetched from Chroma once.
+
+    A generation is never modified after its manifest flips to it, so its records' metadata
+    (hubness, paragraph text, sparse vector) can be kept; the nearest-neighbour queries then
+    ask Chroma for ids and distances only, which is about three times cheaper per query.
+    """
+
+    def __init__(self, generation: str) -> None:
+        self.generation = generation
+        self._meta: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, index: OpenIndex, ids_by_lang: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+        """Metadata of the given record ids (one Chroma ``get`` per language for those not cached yet)."""
+        with self._lock:
+            for lang, ids in ids_by_lang.items():
+                missing = [i for i in dict.fromkeys(ids) if i not in self._meta]
+                if not missing:
+                    continue
+                result = store.raw_collection(index.store_for(lang)).get(ids=missing, include=["metadatas"])  # type: ignore[list-item]
+                for record_id, meta in zip(result["ids"], result.get("metadatas") or [], strict=False):
+                    self._meta[record_id] = dict(meta or {})
+            return {i: self._meta.get(i, {}) for ids in ids_by_lang.values() for i in ids}
+
+
+def _dense_candidates(
+    index: OpenIndex, records: _RecordCache, query_vector: np.ndarray, k: int
+) -> list[rank.Candidate]:
     """Paragraphs whose sentences are nearest to the question, searched language by language.
 
     Searching each language separately gives every language its own best sentences (the
@@ -201,14 +238,20 @@ def _dense_candidates(index: OpenIndex, query_vector: np.ndarray, k: int) -> lis
     sample for the per-language standardisation.
     """
     per_language = max(_CANDIDATES_PER_LANGUAGE, 4 * k)
-    found: dict[tuple[str, int], rank.Candidate] = {}
-    vector = query_vector.tolist()
+    query = np.asarray(query_vector, dtype=np.float32)[None, :]
+    hits_by_lang: dict[str, tuple[list[str], list[float]]] = {}
     for lang, count in sorted(index.manifest.langs.items()):
-        hits = index.store_for(lang).similarity_search_by_vector_with_relevance_scores(
-            vector, k=min(per_language, count)
+        result = store.raw_collection(index.store_for(lang)).query(
+            query_embeddings=query,
+            n_results=min(per_language, count),
+            include=["distances"],  # type: ignore[list-item]
         )
-        for doc, distance in hits:
-            meta = doc.metadata
+        hits_by_lang[lang] = (list(result["ids"][0]), list((result["distances"] or [[]])[0]))
+    metas = records.get(index, {lang: ids for lang, (ids, _) in hits_by_lang.items()})
+    found: dict[tuple[str, int], rank.Candidate] = {}
+    for lang, (ids, distances) in hits_by_lang.items():
+        for record_id, distance in zip(ids, distances, strict=True):
+            meta = metas[record_id]
             rank.add_sentence_hit(
                 found,
                 str(meta["file"]),
@@ -222,20 +265,16 @@ def _dense_candidates(index: OpenIndex, query_vector: np.ndarray, k: int) -> lis
 
 
 def _paragraph_details(
-    index: OpenIndex, candidates: list[rank.Candidate]
+    index: OpenIndex, records: _RecordCache, candidates: list[rank.Candidate]
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """Text and sparse vector of each candidate paragraph (stored on its first sentence's record)."""
-    if not candidates:
-        return {}
     ids_by_lang: dict[str, list[str]] = {}
     for c in candidates:
         ids_by_lang.setdefault(c.lang, []).append(f"{c.file}#{c.paragraph}#0")
     details = {}
-    for lang, ids in ids_by_lang.items():
-        result = index.store_for(lang).get(ids=ids, include=["metadatas"])
-        for meta in result.get("metadatas") or []:
-            if meta:
-                details[(str(meta["file"]), int(meta["paragraph"]))] = dict(meta)
+    for meta in records.get(index, ids_by_lang).values():
+        if meta:
+            details[(str(meta["file"]), int(meta["paragraph"]))] = meta
     return details
 
 
