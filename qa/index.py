@@ -25,7 +25,7 @@ import numpy as np
 from qa import rank, store
 from qa.corpus import Corpus, iter_source_paths, load_corpus
 from qa.embeddings import sparse_to_str
-from qa.errors import IndexStoreError
+from qa.errors import IndexStoreError, QAError
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -193,11 +193,17 @@ def _verified(client: ClientAPI, manifest: store.Manifest) -> bool:
             lang: int(client.get_collection(store.language_collection(manifest.active, lang)).count())
             for lang in manifest.langs
         }
-        if counts == manifest.langs and sum(counts.values()) == manifest.count:
-            return True
-        log.warning(
-            "index generation %s holds %s records, expected %s", manifest.active, counts, manifest.langs
-        )
+        if counts != manifest.langs or sum(counts.values()) != manifest.count:
+            log.warning(
+                "index generation %s holds %s records, expected %s", manifest.active, counts, manifest.langs
+            )
+            return False
+        for lang in manifest.langs:
+            # Counts come from the database; a damaged or deleted vector index only shows in queries.
+            if not store.finds_own_records(client, store.language_collection(manifest.active, lang)):
+                log.warning("index generation %s: the %s vector index is damaged", manifest.active, lang)
+                return False
+        return True
     except Exception as exc:  # a damaged generation shows up as any chromadb error
         log.warning("index generation %s cannot be read: %s", manifest.active, exc)
     return False
@@ -248,6 +254,27 @@ def build_index(
     client: ClientAPI | None = None,
 ) -> tuple[IndexReport, OpenIndex]:
     """Bring the index up to date with the sources; return what changed and the live generation."""
+    try:
+        return _build_index(settings, embedder, rebuild, corpus, progress, client)
+    except QAError:
+        raise
+    except Exception as exc:  # chromadb's errors for a full disk, a lost server, ...
+        if not settings.chroma_url:
+            store.reset_clients()  # a failed write can leave the database locked for this client
+        raise IndexStoreError(
+            f"Updating the index failed: {exc}. The last complete index stays active. If the disk "
+            "is full or the Chroma server is down, fix that first, then run `qa index` again."
+        ) from exc
+
+
+def _build_index(
+    settings: Settings,
+    embedder: TextEmbedder,
+    rebuild: bool,
+    corpus: Corpus | None,
+    progress: Progress | None,
+    client: ClientAPI | None,
+) -> tuple[IndexReport, OpenIndex]:
     started = time.perf_counter()
     client = client or store.connect(settings)
     report = IndexReport()

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -129,15 +131,54 @@ def connect(settings: Settings) -> ClientAPI:
     path = settings.index_dir
     try:
         return _open_embedded(path)
-    except Exception as exc:  # any failure to open the folder means it is damaged
+    except Exception as exc:  # any failure to open a writable folder means it is damaged
+        problem = _write_problem(path)
+        if problem is not None:  # not damaged, read-only: never wipe it
+            raise IndexStoreError(
+                f"The index folder {path} cannot be written ({problem}); Chroma needs write access even "
+                "to search. Make it writable, or set QA_INDEX_DIR to a writable folder"
+            ) from exc
         log.warning("index folder %s is damaged (%s); rebuilding it from scratch", path, exc)
-        wipe_index_dir(path)
+        try:
+            wipe_index_dir(path)
+        except OSError as wipe_exc:
+            raise IndexStoreError(
+                f"The index folder {path} is damaged ({exc}) and cannot be removed "
+                f"({wipe_exc.strerror or wipe_exc}); delete it, or set QA_INDEX_DIR to another folder"
+            ) from wipe_exc
         try:
             return _open_embedded(path)
         except Exception as exc2:
             raise IndexStoreError(
                 f"Cannot open the index folder {path} (setting QA_INDEX_DIR): {exc2}"
             ) from exc2
+
+
+def _write_problem(path: Path) -> str | None:
+    """Why the index folder ``path`` (or the folder it would be created in) cannot be written; None if it can."""
+    folder = path
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        database = path / "chroma.sqlite3"
+        if database.exists():
+            os.close(os.open(database, os.O_RDWR))
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    return None
+
+
+def reset_clients() -> None:
+    """Close every embedded Chroma client of this process, so the next :func:`connect` opens a fresh one.
+
+    Needed after a failed write (a full disk): Chroma's connection can keep the database locked,
+    and the next operation through it waits forever.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
 
 
 def _open_embedded(path: Path) -> ClientAPI:
@@ -277,6 +318,30 @@ def iter_vectors(store: Chroma) -> Iterator[tuple[str, dict[str, Any], np.ndarra
         for i, record_id in enumerate(ids):
             yield record_id, dict(metas[i] or {}), np.asarray(vectors[i], dtype=np.float32)
         offset += len(ids)
+
+
+def finds_own_records(client: ClientAPI, name: str) -> bool:
+    """Whether collection ``name`` returns stored records as their own nearest neighbours.
+
+    Chroma counts records from its database; a damaged or deleted vector index only shows
+    when queried, as other records (or none) coming back.
+    """
+    collection = client.get_collection(name)
+    total = int(collection.count())
+    for offset in sorted({0, total // 2}):
+        probe = collection.get(limit=1, offset=offset, include=["embeddings"])  # type: ignore[list-item]
+        if not probe["ids"] or probe["embeddings"] is None:
+            return False
+        hit = collection.query(
+            query_embeddings=np.asarray(probe["embeddings"][:1], dtype=np.float32),
+            n_results=1,
+            include=["distances"],  # type: ignore[list-item]
+        )
+        ids, distances = hit["ids"][0], (hit["distances"] or [[]])[0]
+        # A duplicate sentence elsewhere may come first, at distance zero.
+        if not ids or (ids[0] != probe["ids"][0] and not (distances and distances[0] < 1e-4)):
+            return False
+    return True
 
 
 def count(store: Chroma) -> int:
