@@ -54,6 +54,7 @@ EXAMPLES = [
     "Wanneer nam de Algemene Vergadering van de VN het verdrag tegen cybercriminaliteit aan?",
 ]
 EMPTY_QUESTION = "Please type a question first."
+NOT_TEXT = "The question must be text."
 INTERNAL_ERROR = "Something went wrong on the server while answering (it has been logged). Please try again."
 ANSWER_CONCURRENCY_ID = "answer"
 DETAILS_PLACEHOLDER = "<p>Ask a question to see what was retrieved.</p>"
@@ -152,7 +153,7 @@ def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]
     import gradio as gr
 
     def respond(question: str | None, turns: list[Turn] | None) -> Iterator[tuple[Any, ...]]:
-        question = question or ""
+        question = question if isinstance(question, str) else ""  # API clients can send anything
         turns = list(turns or [])
         if not question.strip():
             turns.append(Turn(question, render_error(EMPTY_QUESTION)))
@@ -200,6 +201,8 @@ def make_ask(answer_fn: AnswerFn) -> Callable[[str], str]:
 
     def ask(question: str) -> str:
         """Answer a question about the articles; returns Markdown with [file ¶n] citations."""
+        if question is not None and not isinstance(question, str):  # API clients can send anything
+            raise gr.Error(NOT_TEXT)
         if not (question or "").strip():
             raise gr.Error(EMPTY_QUESTION)
         try:
