@@ -133,6 +133,10 @@ def eval_command(
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N items.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit with code 2 when a target is missed.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Reuse the answers an interrupted run left in the report folder."),
+    ] = False,
     show_failures: Annotated[int, typer.Option("--failures", min=0, help="Failing items to print.")] = 10,
 ) -> None:
     """Run the known-answers set: retrieval and answer metrics, latency, and a report folder."""
@@ -175,6 +179,8 @@ def eval_command(
             set_path=set_path or DEFAULT_PATH,
             limit=limit,
             progress=advance,
+            checkpoint=report_dir / "answers.partial.jsonl",
+            resume=resume,
         )
     result.command = command
     for table in console_tables(result):

@@ -7,6 +7,7 @@ settings. Scoring lives in :mod:`qa.evalset`, the report files in :mod:`qa.repor
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import platform
@@ -188,43 +189,132 @@ def _consume(stream: Iterable[str | Answer]) -> tuple[Answer, float | None]:
     return final, first
 
 
+class Checkpoint:
+    """Answers of a run, appended to a JSONL file as they come, so a killed run can resume.
+
+    A long run (the local model over the whole set) can be interrupted; ``resume=True`` reuses
+    the answers already recorded for the same backend and question, and asks only the rest.
+    Items that failed with an error are asked again.
+    """
+
+    def __init__(self, path: Path, backend: str, *, resume: bool = False) -> None:
+        self.path = path
+        self.backend = backend
+        self.done: dict[str, dict[str, Any]] = {}
+        if resume and path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:  # the line being written when the run was killed
+                    continue
+                if row.get("backend") == backend and row.get("error") is None:
+                    self.done[row["id"]] = row
+            log.info("resuming: %d answers already in %s", len(self.done), path)
+        else:
+            path.unlink(missing_ok=True)
+
+    def restore(self, item: KnownAnswer) -> tuple[AnswerOutcome, dict[str, Any]] | None:
+        row = self.done.get(item.id)
+        if (
+            row is None
+            or row["question"] != item.question
+            or row["history"] != [list(h) for h in item.history]
+        ):
+            return None
+        citations = tuple((str(f), int(n), str(t)) for f, n, t in row["citations"])
+        outcome = AnswerOutcome(
+            item,
+            row["text"],
+            row["found"],
+            citations,
+            row["answer_lang"],
+            row["seconds"],
+            row["first_token_seconds"],
+        )
+        return outcome, row["details"]
+
+    def record(self, outcome: AnswerOutcome, details: dict[str, Any] | None) -> None:
+        row = {
+            "backend": self.backend,
+            "id": outcome.item.id,
+            "question": outcome.item.question,
+            "history": [list(h) for h in outcome.item.history],
+            "text": outcome.text,
+            "found": outcome.found,
+            "citations": [list(c) for c in outcome.citations],
+            "answer_lang": outcome.answer_lang,
+            "seconds": outcome.seconds,
+            "first_token_seconds": outcome.first_token_seconds,
+            "error": outcome.error,
+            "details": details,
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def finish(self) -> None:
+        """The run is complete (its report holds everything): drop the file."""
+        self.path.unlink(missing_ok=True)
+
+
+def _ask(item: KnownAnswer, stream: StreamFn) -> tuple[AnswerOutcome, dict[str, Any]]:
+    """One answer, reduced to an outcome plus the details a report shows. QAError propagates."""
+    start = time.perf_counter()
+    answer, first = _consume(stream(item.question, list(item.history)))
+    seconds = time.perf_counter() - start
+    citations = tuple((c.file, c.paragraph, c.text) for c in answer.citations)
+    outcome = AnswerOutcome(
+        item, answer.text, answer.found, citations, answer_language(answer.text), seconds, first
+    )
+    details = {
+        "backend": answer.backend,
+        "fallback": answer.fallback,
+        "fallback_reason": getattr(answer, "fallback_reason", None),
+        "standalone_question": answer.standalone_question,
+        "timings": dict(answer.timings),
+    }
+    return outcome, details
+
+
 def run_answers(
-    items: Sequence[KnownAnswer], stream: StreamFn, *, progress: Progress | None = None
+    items: Sequence[KnownAnswer],
+    stream: StreamFn,
+    *,
+    progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> tuple[list[AnswerOutcome], dict[str, dict[str, Any]]]:
     """Ask every item (with its history) and reduce each reply to an AnswerOutcome.
 
     An item whose backend call fails is recorded as an error and the run goes on, unless the
-    first few items all fail: then the backend is down and the error is raised.
+    first few items asked all fail: then the backend is down and that error is raised.
     """
     outcomes: list[AnswerOutcome] = []
     details: dict[str, dict[str, Any]] = {}
+    asked_errors: list[bool] = []
     for done, item in enumerate(items, start=1):
-        start = time.perf_counter()
-        try:
-            answer, first = _consume(stream(item.question, list(item.history)))
-        except QAError as exc:
-            seconds = time.perf_counter() - start
-            log.warning("%s: %s", item.id, exc)
-            outcomes.append(
-                AnswerOutcome(item, "", False, (), None, seconds, None, error=f"{type(exc).__name__}: {exc}")
-            )
-            if len(outcomes) == _FAIL_FAST_AFTER and all(o.error for o in outcomes):
-                raise
+        restored = checkpoint.restore(item) if checkpoint else None
+        detail: dict[str, Any] | None
+        if restored is not None:
+            outcome, detail = restored
         else:
-            seconds = time.perf_counter() - start
-            citations = tuple((c.file, c.paragraph, c.text) for c in answer.citations)
-            outcomes.append(
-                AnswerOutcome(
-                    item, answer.text, answer.found, citations, answer_language(answer.text), seconds, first
+            start = time.perf_counter()
+            try:
+                outcome, detail = _ask(item, stream)
+            except QAError as exc:
+                log.warning("%s: %s", item.id, exc)
+                error = f"{type(exc).__name__}: {exc}"
+                outcome = AnswerOutcome(
+                    item, "", False, (), None, time.perf_counter() - start, None, error=error
                 )
-            )
-            details[item.id] = {
-                "backend": answer.backend,
-                "fallback": answer.fallback,
-                "fallback_reason": getattr(answer, "fallback_reason", None),
-                "standalone_question": answer.standalone_question,
-                "timings": dict(answer.timings),
-            }
+                detail = None
+                if len(asked_errors) == _FAIL_FAST_AFTER - 1 and all(asked_errors):
+                    raise
+            asked_errors.append(outcome.error is not None)
+            if checkpoint:
+                checkpoint.record(outcome, detail)
+        outcomes.append(outcome)
+        if detail is not None:
+            details[item.id] = detail
         if progress:
             progress("answers", done, len(items))
     return outcomes, details
@@ -307,6 +397,7 @@ def run_evaluation(
     settings: Settings | None = None,
     set_path: Path = DEFAULT_PATH,
     progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> EvalReport:
     """Score retrieval and, when ``stream`` is given, answers. Pure wiring of the stages above."""
     started = datetime.now(UTC)
@@ -317,7 +408,7 @@ def run_evaluation(
     details: dict[str, dict[str, Any]] = {}
     answers = None
     if stream is not None:
-        outcomes, details = run_answers(items, stream, progress=progress)
+        outcomes, details = run_answers(items, stream, progress=progress, checkpoint=checkpoint)
         answers = answer_metrics(outcomes)
     by_language, by_article = breakdowns(records, outcomes)
     return EvalReport(
@@ -371,15 +462,22 @@ def evaluate(
     set_path: Path = DEFAULT_PATH,
     limit: int | None = None,
     progress: Progress | None = None,
+    checkpoint: Path | None = None,
+    resume: bool = False,
 ) -> EvalReport:
-    """Run the known-answers set with the real retriever and the chosen backend."""
+    """Run the known-answers set with the real retriever and the chosen backend.
+
+    With ``checkpoint``, answers are recorded in that file as they come (and, with ``resume``,
+    those of an interrupted run are reused); the file is removed when the run completes.
+    """
     items = load_known_answers(set_path)
     if limit is not None:
         items = items[:limit]
     chosen = backend or settings.llm_backend
     run_settings = settings.model_copy(update={"llm": chosen})
     stream = None if only_retrieval else real_stream(run_settings)
-    return run_evaluation(
+    saved = Checkpoint(checkpoint, chosen, resume=resume) if checkpoint and stream else None
+    report = run_evaluation(
         items,
         real_search(run_settings),
         stream,
@@ -387,4 +485,8 @@ def evaluate(
         settings=run_settings,
         set_path=set_path,
         progress=progress,
+        checkpoint=saved,
     )
+    if saved is not None:
+        saved.finish()
+    return report

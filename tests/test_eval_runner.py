@@ -18,7 +18,7 @@ import qa.eval as qa_eval
 from qa.cli import app
 from qa.corpus import Corpus, load_corpus
 from qa.errors import BackendError
-from qa.eval import EvalReport, History, run_answers, run_evaluation
+from qa.eval import Checkpoint, EvalReport, History, run_answers, run_evaluation
 from qa.evalset import KnownAnswer, evidence_paragraphs, load_known_answers
 from qa.models import Answer, Citation, Passage
 from qa.report import failure_reasons, failure_texts, to_json, to_markdown, write_report
@@ -209,6 +209,76 @@ def test_a_dead_backend_stops_the_run(items: list[KnownAnswer]) -> None:
     with pytest.raises(BackendError, match="connection refused"):
         run_answers(items, dead)
     assert len(calls) == 3
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(
+    items: list[KnownAnswer], corpus: Corpus, tmp_path: Path
+) -> None:
+    sample = items[:6]
+    good = answering_stream(sample, corpus)
+    asked: list[str] = []
+
+    def killed_at_four(question: str, history: History) -> Iterator[str | Answer]:
+        asked.append(question)
+        if len(asked) == 4:
+            raise KeyboardInterrupt  # the run is killed while the 4th answer is being made
+        return good(question, history)
+
+    path = tmp_path / "answers.partial.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_answers(sample, killed_at_four, checkpoint=Checkpoint(path, "local"))
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write('{"backend": "local", "id": "half-writ')  # a line cut short by the kill
+
+    asked.clear()
+
+    def resumed(question: str, history: History) -> Iterator[str | Answer]:
+        asked.append(question)
+        return good(question, history)
+
+    outcomes, details = run_answers(sample, resumed, checkpoint=Checkpoint(path, "local", resume=True))
+    assert asked == [i.question for i in sample[3:]]  # only the unanswered ones are asked again
+    assert [o.item.id for o in outcomes] == [i.id for i in sample]
+    assert all(o.correct for o in outcomes)
+    assert set(details) == {i.id for i in sample}
+    restored = outcomes[0]
+    assert restored.citations and restored.first_token_seconds is not None
+
+    # another backend's answers, or a fresh (non-resumed) run, start from scratch
+    asked.clear()
+    run_answers(sample[:2], resumed, checkpoint=Checkpoint(path, "openai", resume=True))
+    assert len(asked) == 2
+    asked.clear()
+    Checkpoint(path, "local")
+    assert not path.exists()
+
+
+def test_checkpoint_asks_again_after_an_error_or_a_changed_question(
+    items: list[KnownAnswer], corpus: Corpus, tmp_path: Path
+) -> None:
+    sample = items[:2]
+    path = tmp_path / "answers.partial.jsonl"
+    calls: list[str] = []
+    good = answering_stream(items, corpus)
+
+    def first_fails(question: str, history: History) -> Iterator[str | Answer]:
+        calls.append(question)
+        if len(calls) == 1:
+            raise BackendError("timeout")
+        return good(question, history)
+
+    outcomes, _ = run_answers(sample, first_fails, checkpoint=Checkpoint(path, "local"))
+    assert outcomes[0].error is not None and outcomes[1].error is None
+    calls.clear()
+    edited = [sample[0], sample[1].model_copy(update={"question": "How many articles are there in total?"})]
+    edited_stream = answering_stream([*items, edited[1]], corpus)
+
+    def counting(question: str, history: History) -> Iterator[str | Answer]:
+        calls.append(question)
+        return edited_stream(question, history)
+
+    run_answers(edited, counting, checkpoint=Checkpoint(path, "local", resume=True))
+    assert calls == [edited[0].question, edited[1].question]
 
 
 def test_extractive_is_judged_on_its_citations_not_its_language(
