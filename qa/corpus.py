@@ -133,6 +133,11 @@ def read_source(path: Path, root: Path | None = None) -> Document | None:
     """Read one source file. ``None`` (with a warning) for an empty file; SourceError if unreadable."""
     name = path.name if root is None else path.relative_to(root).as_posix()
     try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as exc:  # undecodable bytes in the name: it cannot be stored or cited
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise SourceError(f"{shown}: the file name is not valid UTF-8; rename the file") from exc
+    try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
             raise SourceError(
@@ -199,7 +204,13 @@ def load_corpus(sources_dir: Path) -> Corpus:
     documents: list[Document] = []
     skipped: dict[str, str] = {}
     for path in paths:
-        name = path.relative_to(sources_dir).as_posix()
+        # Printable even when the name holds undecodable bytes (then read_source refuses the file).
+        name = (
+            path.relative_to(sources_dir)
+            .as_posix()
+            .encode("utf-8", "surrogateescape")
+            .decode("utf-8", "replace")
+        )
         try:
             doc = read_source(path, sources_dir)
         except SourceError as exc:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
 from qa.errors import BackendError, ConfigError, QAError, SourceError
-from qa.models import Answer
+from qa.models import Answer, Citation
 from qa.web_render import (
     CSS,
     VIEWER_PLACEHOLDER,
@@ -91,6 +92,33 @@ class Turn:
     answer: Answer | None = None
 
 
+# Lone surrogates: JSON can carry them ("\ud800") and a model can write them, but they cannot be
+# encoded as UTF-8, so a reply holding one could not be sent and the request died.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def sendable(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD, so it can be sent to the browser."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def sendable_answer(answer: Answer) -> Answer:
+    """``answer`` with every text it will show made :func:`sendable`."""
+
+    def optional(text: str | None) -> str | None:
+        return None if text is None else sendable(text)
+
+    return replace(
+        answer,
+        question=sendable(answer.question),
+        text=sendable(answer.text),
+        citations=[Citation(sendable(c.file), c.paragraph, sendable(c.text)) for c in answer.citations],
+        passages=[replace(p, file=sendable(p.file), text=sendable(p.text)) for p in answer.passages],
+        standalone_question=optional(answer.standalone_question),
+        fallback_reason=optional(answer.fallback_reason),
+    )
+
+
 def history_of(turns: list[Turn]) -> History:
     """The conversation so far as (question, answer text) pairs for the answer stage; failed turns left out."""
     return [(turn.question, turn.answer.text) for turn in turns if turn.answer is not None]
@@ -153,7 +181,7 @@ def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]
     import gradio as gr
 
     def respond(question: str | None, turns: list[Turn] | None) -> Iterator[tuple[Any, ...]]:
-        question = question if isinstance(question, str) else ""  # API clients can send anything
+        question = sendable(question) if isinstance(question, str) else ""  # API clients send anything
         turns = list(turns or [])
         if not question.strip():
             turns.append(Turn(question, render_error(EMPTY_QUESTION)))
@@ -166,9 +194,9 @@ def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]
         try:
             for item in stream_fn(question, history_of(turns)):
                 if isinstance(item, Answer):
-                    final = item
+                    final = sendable_answer(item)
                     continue
-                text += item
+                text += sendable(item)
                 yield (
                     gr.skip(),
                     [*shown, {"role": "assistant", "content": render_partial(text)}],
@@ -179,7 +207,7 @@ def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]
                 raise BackendError("The answer stream ended without an answer.")
         except QAError as exc:
             log.info("Question failed: %s", exc)
-            turns.append(Turn(question, render_error(str(exc))))
+            turns.append(Turn(question, render_error(sendable(str(exc)))))
             # Give the question back, so it can be edited and sent again.
             yield question, chat_messages(turns), turns, gr.skip()
             return
@@ -206,9 +234,9 @@ def make_ask(answer_fn: AnswerFn) -> Callable[[str], str]:
         if not (question or "").strip():
             raise gr.Error(EMPTY_QUESTION)
         try:
-            return answer_markdown(answer_fn(question))
+            return answer_markdown(sendable_answer(answer_fn(question)))
         except QAError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(sendable(str(exc))) from exc
 
     # gr.api documents the endpoint from real types (postponed annotations are strings).
     ask.__annotations__.update({"question": str, "return": str})

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+import gradio as gr
 import httpx
 import pytest
 from gradio_client import Client
@@ -27,11 +28,11 @@ from qa.errors import InputError, QAError
 from qa.models import Answer
 from qa.prompts import message
 from qa.retrieve import search, validate_question
-from qa.web import build_app
+from qa.web import build_app, make_ask, make_respond
 from tests.conftest import SEEDS
 from tests.reliability.hostile_text import encodable_questions, questions
 from tests.test_answer import CHAPTERS, CHAPTERS_FR, FakeRetriever
-from tests.web_fakes import running
+from tests.web_fakes import FakeBackend, running
 
 # Examples per property. Cheap ones run many; real-stack ones a bounded number.
 MANY = 300
@@ -134,6 +135,24 @@ def test_any_model_reply_gives_an_answer_or_a_clear_error(question: str, reply: 
     assert result.fallback is None
     if not result.found:
         assert result.text == message("not_found", result.lang)
+
+
+def _encodable(value: Any) -> None:
+    json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")  # raises for lone surrogates
+
+
+@settings(FUZZ, max_examples=MANY)
+@given(question=questions, reply=questions)
+def test_the_chat_edge_only_sends_what_can_be_sent(question: str, reply: str, corpus: Corpus) -> None:
+    """Whatever the question and the model's words (lone surrogates included), the chat's and the
+    API's replies can be encoded for the browser: a reply that cannot be sent kills the request."""
+    fake = FakeBackend(corpus, text_override=f"{reply} [1]", paragraph_override=f"{reply}. {reply}.")
+    for textbox, chat, _turns, details in make_respond(fake.stream)(question, []):
+        _encodable([textbox, chat, details])
+    try:
+        _encodable(make_ask(fake.ask)(question))
+    except gr.Error as exc:
+        _encodable(exc.message)
 
 
 # --- the real stack (bundled model, seeds index) -----------------------------------------------------

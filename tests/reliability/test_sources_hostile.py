@@ -2,7 +2,8 @@
 
 The folder holds the five seed articles plus invalid UTF-8, a binary file, a 50 MB file, a
 single 1 MB line, an empty file, a FIFO, symlinks (a file and a folder) pointing outside the
-sources folder, and file names with spaces, non-ASCII letters and markup characters. Index
+sources folder, file names with spaces, non-ASCII letters and markup characters, and a file
+name that is not valid UTF-8 (it broke the whole index before it was refused on its own). Index
 logic runs with the deterministic fake embedder; one slow test feeds the 1 MB line to the
 real model.
 """
@@ -30,7 +31,9 @@ MARKUP_NAME = "<img src=x onerror=alert(1)> & 'quoted' name.md"  # no "/": it se
 UNICODE_TEXT = "Die Ratifizierung der Konvention durch Åland und Łódź beginnt im Frühjahr mit zwölf Staaten."
 ONE_LINE_WORDS = 120_000  # about 1 MB on one line
 
+NON_UTF8_NAME = b"caf\xe9 notes.txt"  # a Latin-1 file name: undecodable bytes
 REFUSED = {
+    "caf\ufffd notes.txt": "file name is not valid UTF-8",
     "latin1.txt": "not valid UTF-8",
     "image.txt": "binary",
     "huge.txt": "MiB limit",
@@ -59,6 +62,8 @@ def make_hostile_sources(root: Path) -> Path:
         fh.write(line * (50 * 1024 * 1024 // len(line) + 1))
     (sources / "one-line.md").write_text(_one_megabyte_line() + "\n", encoding="utf-8")
     (sources / "empty.txt").write_text("\n  \n\t\n", encoding="utf-8")
+    with open(os.path.join(os.fsencode(sources), NON_UTF8_NAME), "wb") as fh:
+        fh.write(b"These notes about the Hanoi Convention have a file name that is not UTF-8.\n")
     (sources / UNICODE_NAME).write_text(f"{UNICODE_TEXT}\n", encoding="utf-8")
     (sources / MARKUP_NAME).write_text(
         "The <script>alert(1)</script> convention has <b>bold</b> markup & entities &amp; in it.\n",
