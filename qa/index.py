@@ -53,20 +53,25 @@ def split_sentences(text: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        before = text[: match.start(1)]
+        # Only the two characters before the end matter (a digit, or a lone letter: an initial).
+        # Looking at the whole prefix made a paragraph of many short sentences quadratic.
+        before = text[max(0, match.start(1) - 2) : match.start(1)]
         if before[-1:].isdigit() or re.search(r"(^|\s)\w$", before):
             continue
         pieces.append(text[start : match.end(1)].strip())
         start = match.end()
     pieces.append(text[start:].strip())
-    sentences: list[str] = []
+    sentences: list[list[str]] = []
+    last_words = 0  # words of the last sentence so far
     for piece in filter(None, pieces):
-        too_short = min(len(piece.split()), len(sentences[-1].split()) if sentences else 99)
-        if sentences and too_short < _MIN_SENTENCE_WORDS:
-            sentences[-1] = f"{sentences[-1]} {piece}"
+        words = len(piece.split())
+        if sentences and min(words, last_words) < _MIN_SENTENCE_WORDS:
+            sentences[-1].append(piece)
+            last_words += words
         else:
-            sentences.append(piece)
-    return sentences or [text.strip()]
+            sentences.append([piece])
+            last_words = words
+    return [" ".join(parts) for parts in sentences] or [text.strip()]
 
 
 def _sha(text: str) -> str:

@@ -177,8 +177,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     start = 0
+    previous_end = 0  # every boundary ends in whitespace, so no word reaches back past it
     for match in _BOUNDARY.finditer(text):
-        prev_word = _PREV_WORD.search(text, 0, match.start())
+        # Searching from the text's start made many short sentences quadratic.
+        prev_word = _PREV_WORD.search(text, previous_end, match.start())
+        previous_end = match.end()
         prev = prev_word.group().lower() if prev_word else ""
         nxt = text[match.end() : match.end() + 1]
         if prev.isdigit() or prev.rstrip(".") in _ABBREVIATIONS or (nxt and nxt.islower()):

@@ -12,9 +12,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,15 @@ if os.geteuid() == 0:
     if _libc.capset(ctypes.byref(_header), _data) != 0:
         raise OSError(ctypes.get_errno(), "capset failed")
 """
+
+
+def finishes_within(seconds: float, work: Callable[[], object]) -> bool:
+    """Run ``work`` in a thread; False if it is still running after ``seconds`` (a hang, or
+    quadratic work on a big input). Not a speed test: the bound is far above normal."""
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return not thread.is_alive()
 
 
 def child_env(**extra: str) -> dict[str, str]:

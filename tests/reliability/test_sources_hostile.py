@@ -18,18 +18,19 @@ import pytest
 
 from qa.config import Settings
 from qa.corpus import load_corpus
-from qa.index import build_index
+from qa.index import build_index, split_sentences
 from qa.retrieve import Retriever
 from qa.web_render import cite_href, parse_cite_ref, render_article
 from tests.conftest import SEEDS
 from tests.fake_embedder import FakeEmbedder
-from tests.reliability.helpers import run_child
+from tests.reliability.helpers import finishes_within, run_child
 
 SECRET = "This outside paragraph holds a secret that must never be indexed by anyone."
 UNICODE_NAME = "Überblick über die Konvention – été 2024 (Ω).txt"
 MARKUP_NAME = "<img src=x onerror=alert(1)> & 'quoted' name.md"  # no "/": it separates folders
 UNICODE_TEXT = "Die Ratifizierung der Konvention durch Åland und Łódź beginnt im Frühjahr mit zwölf Staaten."
 ONE_LINE_WORDS = 120_000  # about 1 MB on one line
+TINY_SENTENCES = "Ja. Nein. Vielleicht doch. " * 38_000  # 1 MB line of sentences too short to stand alone
 
 NON_UTF8_NAME = b"caf\xe9 notes.txt"  # a Latin-1 file name: undecodable bytes
 REFUSED = {
@@ -61,6 +62,7 @@ def make_hostile_sources(root: Path) -> Path:
         line = b"A line of a very large file about the Hanoi Convention and nothing else.\n"
         fh.write(line * (50 * 1024 * 1024 // len(line) + 1))
     (sources / "one-line.md").write_text(_one_megabyte_line() + "\n", encoding="utf-8")
+    (sources / "tiny-sentences.txt").write_text(TINY_SENTENCES + "\n", encoding="utf-8")
     (sources / "empty.txt").write_text("\n  \n\t\n", encoding="utf-8")
     with open(os.path.join(os.fsencode(sources), NON_UTF8_NAME), "wb") as fh:
         fh.write(b"These notes about the Hanoi Convention have a file name that is not UTF-8.\n")
@@ -87,7 +89,7 @@ def test_each_hostile_file_is_loaded_or_refused_by_name(hostile: Path) -> None:
     corpus = load_corpus(hostile)
     loaded = {d.file for d in corpus.documents}
     seeds = {p.name for p in SEEDS.iterdir()}
-    assert seeds | {UNICODE_NAME, MARKUP_NAME, "one-line.md"} == loaded
+    assert seeds | {UNICODE_NAME, MARKUP_NAME, "one-line.md", "tiny-sentences.txt"} == loaded
     for name, reason in REFUSED.items():
         assert name in corpus.skipped, f"{name} was neither loaded nor refused"
         assert name in corpus.skipped[name] and reason in corpus.skipped[name], corpus.skipped[name]
@@ -96,6 +98,13 @@ def test_each_hostile_file_is_loaded_or_refused_by_name(hostile: Path) -> None:
         assert name not in loaded
     one_line = corpus.document("one-line.md")
     assert len(one_line.paragraphs) == 1 and len(one_line.paragraphs[0].text) > 900_000
+
+
+def test_a_paragraph_of_a_hundred_thousand_tiny_sentences_is_split_in_linear_time() -> None:
+    """Splitting looked at the whole text before every sentence end: hours for this line."""
+    done: list[list[str]] = []
+    assert finishes_within(60, lambda: done.append(split_sentences(TINY_SENTENCES))), "split_sentences hangs"
+    assert len(done[0]) == 1  # fragments under four words merge into one sentence
 
 
 def test_the_index_holds_every_good_file_and_nothing_from_outside(hostile: Path, tmp_path: Path) -> None:
@@ -147,7 +156,7 @@ import sys
 from pathlib import Path
 from qa.config import Settings
 from qa.embeddings import get_embeddings
-from qa.index import build_index
+from qa.index import build_index, split_sentences
 settings = Settings(sources_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]))
 report, _ = build_index(settings, get_embeddings(settings))
 print("DONE", report.added)
