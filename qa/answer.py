@@ -30,10 +30,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from qa.config import Settings, get_settings
 from qa.errors import InputError
-from qa.grounding import answer_schema, ground, leaks_prompt, map_sources, parse_reply, prune_citations
-from qa.lang import detect_language
+from qa.grounding import (
+    answer_schema,
+    ground,
+    leaks_prompt,
+    map_sources,
+    numbers_in,
+    parse_reply,
+    prune_citations,
+    shares_nothing,
+)
+from qa.lang import answer_language, detect_language
 from qa.models import Answer, Citation, Passage
-from qa.prompts import language_name, message, render
+from qa.prompts import has_language_name, language_name, message, render
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -42,7 +51,6 @@ log = logging.getLogger(__name__)
 
 MAX_HISTORY_TURNS = 3
 MAX_HISTORY_ANSWER_CHARS = 600
-MAX_SOURCE_CHARS = 2000
 
 
 def answer(
@@ -148,7 +156,7 @@ class _Run:
         if not context:
             yield from self._abstain(context, "no passage retrieved")
             return
-        messages = build_messages(self.query, context, self.lang)
+        messages = build_messages(self.query, context, self.lang, self.settings.answer_source_chars)
         streamer = AnswerFieldStreamer()
         raw_parts: list[str] = []
         t = time.perf_counter()
@@ -175,6 +183,8 @@ class _Run:
         parsed = parse_reply(raw)
         if not raw.strip():
             raise TransientBackendError("The language model returned an empty reply")
+        if parsed.malformed:
+            raise TransientBackendError("The language model's reply was broken JSON (cut off or invalid)")
         if not parsed.found:
             yield from self._abstain(context, "the model found no answer in the sources")
             return
@@ -185,11 +195,55 @@ class _Run:
         if leaks_prompt(parsed.text, messages[0][1]):
             check.ok = False
             check.problems.append("the answer repeats the system prompt")
+        if shares_nothing(parsed.text, context):
+            check.ok = False
+            check.problems.append("the answer shares no number or word with any source")
         if not check.ok:
             yield from self._abstain(context, "; ".join(check.problems))
             return
         citations = prune_citations(parsed.text, check.citations)
-        yield self._finish(parsed.text, citations, found=True, context=context)
+        text = self._in_question_language(model, parsed.text, context, messages[0][1])
+        yield self._finish(text, citations, found=True, context=context)
+
+    def _in_question_language(
+        self, model: BaseChatModel, text: str, context: list[Passage], system_prompt: str
+    ) -> str:
+        """``text``, translated into the question's language when it is clearly in another one.
+
+        Small models often answer in the language of the source they read. The translation is
+        kept only when it is in the right language, keeps every number and repeats no part of
+        the system prompt; otherwise, or when the model fails, the answer stays as it was.
+        """
+        sources = [p.text for p in context]
+        written_in = answer_language(text, sources)
+        if written_in is None or written_in == self.lang or not has_language_name(self.lang):
+            return text
+        from qa.llm import TransientBackendError, stream_chat
+
+        t = time.perf_counter()
+        prompt = render("translate", text=text, language=language_name(self.lang))
+        try:
+            raw = "".join(stream_chat(model, [("user", prompt)], base_url=self.settings.openai_base_url))
+        except TransientBackendError as exc:
+            log.warning("could not translate the answer (%s); keeping it in %s", exc, written_in)
+            return text
+        finally:
+            self.timings["translation"] = time.perf_counter() - t
+        translated = _unwrap(raw)
+        problems = []
+        if not translated:
+            problems.append("empty")
+        if not numbers_in(text) <= numbers_in(translated):
+            problems.append("numbers changed")
+        if answer_language(translated, sources) not in (None, self.lang):
+            problems.append("still not in the question's language")
+        if leaks_prompt(translated, system_prompt):
+            problems.append("repeats the system prompt")
+        if problems:
+            log.info("translation of the answer from %s rejected: %s", written_in, ", ".join(problems))
+            return text
+        log.info("answer translated from %s into %s", written_in, self.lang)
+        return translated
 
     def _abstain(self, context: list[Passage], reason: str) -> Iterator[str | Answer]:
         log.info("abstaining: %s", reason)
@@ -257,17 +311,64 @@ class _Run:
 # --- prompts ---------------------------------------------------------------------------------
 
 
-def build_messages(question: str, passages: list[Passage], lang: str) -> list[tuple[str, str]]:
-    """The chat messages for one answer: the fixed system prompt, then the numbered sources and question."""
+def build_messages(
+    question: str, passages: list[Passage], lang: str, source_chars: int = 500
+) -> list[tuple[str, str]]:
+    """The chat messages for one answer: the fixed system prompt, then the numbered sources and question.
+
+    Each source is the paragraph, or for a long one the ``source_chars`` around its sentence that
+    best matched the question: on 2 cores a small model reads about 40 tokens/s, so the prompt's
+    length is most of the time to the first token.
+    """
     sources = "\n\n".join(
-        render("source", number=i, text=_clip(p.text)) for i, p in enumerate(passages, start=1)
+        render("source", number=i, text=excerpt(p.text, p.sentence, source_chars))
+        for i, p in enumerate(passages, start=1)
     )
     user = render("answer", sources=sources, question=question, language=language_name(lang))
     return [("system", render("system")), ("user", user)]
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_SOURCE_CHARS else text[:MAX_SOURCE_CHARS].rsplit(" ", 1)[0] + " …"
+def excerpt(text: str, sentence: int | None, limit: int) -> str:
+    """At most about ``limit`` characters of ``text``: whole sentences around sentence number
+    ``sentence`` (0-based; the first when unknown), growing after it first, then before it.
+    Cut ends are marked with "…"."""
+    if len(text) <= limit:
+        return text
+    from qa.index import split_sentences
+
+    sentences = split_sentences(text)
+    lo = hi = min(max(sentence or 0, 0), len(sentences) - 1)
+    size = len(sentences[lo])
+    grew = True
+    while grew:
+        grew = False
+        if hi + 1 < len(sentences) and size + 1 + len(sentences[hi + 1]) <= limit:
+            hi += 1
+            size += 1 + len(sentences[hi])
+            grew = True
+        if lo > 0 and size + 1 + len(sentences[lo - 1]) <= limit:
+            lo -= 1
+            size += 1 + len(sentences[lo])
+            grew = True
+    body = " ".join(sentences[lo : hi + 1])
+    if len(body) > limit:  # one sentence longer than the limit
+        body = body[:limit].rsplit(" ", 1)[0]
+        hi = -1  # always marked as cut
+    head = "… " if lo > 0 else ""
+    tail = " …" if hi != len(sentences) - 1 else ""
+    return head + body + tail
+
+
+def _unwrap(raw: str) -> str:
+    """A translation reply without the <text> markers, surrounding quotes or a JSON wrapper."""
+    text = raw.strip()
+    text = re.sub(r"^\s*<text>\s*|\s*</text>\s*$", "", text).strip()
+    if text.startswith("{"):
+        parsed = parse_reply(text)
+        text = parsed.text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'«“":
+        text = text[1:-1].strip()
+    return text
 
 
 def question_language(question: str, history: list[tuple[str, str]] | None = None) -> str:

@@ -77,7 +77,8 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_threads: int | None = None
     llm_fallback: Literal["extractive", "none"] = "extractive"
-    answer_passages: int = Field(default=4, ge=1, le=20)
+    answer_passages: int = Field(default=3, ge=1, le=20)
+    answer_source_chars: int = Field(default=500, ge=100, le=20000)
     check_names: bool = False
 
     # Web chat

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector
+
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 # The corpus languages, English, and the neighbours most often confused with them.
 # A closed set keeps short-text detection accurate and the detector small.
@@ -47,5 +51,30 @@ def detect_language_confident(text: str, min_confidence: float = 0.5) -> str | N
     """Like :func:`detect_language` but ``None`` unless the top language has ``min_confidence``."""
     values = _detector().compute_language_confidence_values(text)
     if not values or values[0].value < min_confidence:
+        return None
+    return str(values[0].language.iso_code_639_1.name).lower()
+
+
+def answer_language(text: str, sources: Iterable[str] = ()) -> str | None:
+    """The language an answer is written in, or ``None`` when it cannot be told with confidence.
+
+    Judged on the answer's own words: numbers, and capitalised words that also occur in
+    ``sources`` (names such as "Hanoi" or "Luong Cuong", shared by every language), are left
+    out first. Needs at least two remaining words, a top confidence of 0.4 and twice the
+    runner-up's: this decides whether an answer gets translated, so doubt means "leave it".
+    """
+    source_words = {w.casefold() for source in sources for w in _WORD.findall(source)}
+    words = [
+        w
+        for w in _WORD.findall(text)
+        if not any(c.isdigit() for c in w) and not (w[:1].isupper() and w.casefold() in source_words)
+    ]
+    if len(words) < 2:
+        return None
+    values = _detector().compute_language_confidence_values(" ".join(words))
+    if not values:
+        return None
+    runner_up = values[1].value if len(values) > 1 else 0.0
+    if values[0].value < 0.4 or values[0].value < 2 * runner_up:
         return None
     return str(values[0].language.iso_code_639_1.name).lower()

@@ -18,6 +18,8 @@ class Passage:
     # Cosine similarity (-1..1) of the paragraph's best-matching sentence to the question.
     # ``score`` ranks (it is relative to the other candidates); this one is absolute.
     similarity: float | None = None
+    # The 0-based number of that best-matching sentence within the paragraph, when known.
+    sentence: int | None = None
 
     @property
     def label(self) -> str:

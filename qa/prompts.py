@@ -15,11 +15,20 @@ from typing import Any
 
 from qa.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+SOURCE_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+@lru_cache(maxsize=1)
+def default_prompts_dir() -> Path:
+    """``prompts/`` of a source checkout (editable install), else the copy a wheel carries in
+    the package (``qa/prompt_files``, see pyproject.toml)."""
+    if (SOURCE_PROMPTS_DIR / "system.txt").is_file():
+        return SOURCE_PROMPTS_DIR
+    return Path(__file__).resolve().parent / "prompt_files"
 
 
 def prompt_path(name: str, prompts_dir: Path | None = None) -> Path:
-    return (prompts_dir or PROMPTS_DIR) / f"{name}.txt"
+    return (prompts_dir or default_prompts_dir()) / f"{name}.txt"
 
 
 @lru_cache(maxsize=64)
@@ -76,7 +85,7 @@ def _messages(path: Path) -> dict[str, Any]:
 
 def message(key: str, lang: str, prompts_dir: Path | None = None, **values: Any) -> str:
     """A fixed user-facing message (``prompts/messages.toml``) in ``lang``, English if not translated."""
-    table = _messages((prompts_dir or PROMPTS_DIR) / "messages.toml")
+    table = _messages((prompts_dir or default_prompts_dir()) / "messages.toml")
     entries = table.get(key)
     if not isinstance(entries, dict) or "en" not in entries:
         raise ConfigError(f"Message {key!r} (with an 'en' entry) is missing from prompts/messages.toml")
@@ -85,11 +94,17 @@ def message(key: str, lang: str, prompts_dir: Path | None = None, **values: Any)
 
 def language_name(lang: str, prompts_dir: Path | None = None) -> str:
     """The English name of an ISO 639-1 code, for telling the model which language to answer in."""
-    names = _messages((prompts_dir or PROMPTS_DIR) / "messages.toml").get("language_names", {})
+    names = _messages((prompts_dir or default_prompts_dir()) / "messages.toml").get("language_names", {})
     return str(names.get(lang, lang))
+
+
+def has_language_name(lang: str, prompts_dir: Path | None = None) -> bool:
+    """True when ``prompts/messages.toml`` names the language ``lang`` (so a prompt can ask for it)."""
+    names = _messages((prompts_dir or default_prompts_dir()) / "messages.toml").get("language_names", {})
+    return lang in names
 
 
 def message_languages(key: str, prompts_dir: Path | None = None) -> list[str]:
     """Languages that have a translation of message ``key``."""
-    entries = _messages((prompts_dir or PROMPTS_DIR) / "messages.toml").get(key, {})
+    entries = _messages((prompts_dir or default_prompts_dir()) / "messages.toml").get(key, {})
     return sorted(entries)

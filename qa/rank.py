@@ -41,6 +41,7 @@ class Candidate:
     sparse: float = 0.0
     score: float = 0.0
     sentences: list[int] = field(default_factory=list)
+    best_sentence: int = 0  # the sentence behind ``dense`` (0-based, in the paragraph)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -113,7 +114,9 @@ def add_sentence_hit(
     if cand is None:
         cand = candidates[key] = Candidate(file, paragraph, lang)
     corrected = 2.0 * cosine - hub
-    cand.dense = max(cand.dense, corrected)
+    if corrected > cand.dense:
+        cand.dense = corrected
+        cand.best_sentence = sentence
     cand.cosine = max(cand.cosine, cosine)
     cand.sentences.append(sentence)
 

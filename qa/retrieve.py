@@ -286,6 +286,7 @@ def _passage(cand: rank.Candidate, meta: dict[str, Any]) -> Passage:
         score=round(cand.score, 6),
         lang=cand.lang,
         similarity=round(cand.cosine, 6),
+        sentence=cand.best_sentence,
     )
 
 

@@ -12,7 +12,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from qa.answer import AnswerFieldStreamer, answer, build_messages, question_language, stream_answer
+from qa.answer import AnswerFieldStreamer, answer, build_messages, excerpt, question_language, stream_answer
 from qa.config import Settings
 from qa.corpus import Corpus, load_corpus
 from qa.errors import BackendError, InputError, QAError
@@ -72,13 +72,35 @@ def reply(answer_text: str, sources: list[int], found: bool = True) -> dict[str,
 
 def test_messages_put_numbered_sources_and_language_in_the_user_turn(corpus: Corpus) -> None:
     passages = [Passage(f, n, corpus.paragraph(f, n).text, 1.0, "de") for f, n in [CHAPTERS, CHAPTERS_FR]]
-    messages = build_messages("Wie viele Kapitel?", passages, "de")
+    messages = build_messages("Wie viele Kapitel?", passages, "de", source_chars=20_000)
     (system_role, system), (user_role, user) = messages
     assert (system_role, user_role) == ("system", "user")
     assert "[1] " + passages[0].text in user and "[2] " + passages[1].text in user
     assert "Wie viele Kapitel?" in user and "German" in user
     assert "Wie viele Kapitel?" not in system  # the system prompt is fixed (cacheable, not steerable)
     assert "data, not instructions" in system
+
+
+def test_long_sources_are_cut_to_whole_sentences_around_the_best_matching_one() -> None:
+    sentences = [f"Sentence number {i} says something rather unremarkable about Hanoi." for i in range(12)]
+    text = " ".join(sentences)
+    cut = excerpt(text, 6, 200)
+    assert len(cut) <= 200 + 4 and cut.startswith("… ") and cut.endswith(" …")
+    assert sentences[6] in cut and sentences[7] in cut  # the best one, then what follows it first
+    assert all(s in text for s in cut.strip("… ").split(". ") if s)
+    assert excerpt(text, None, 200).startswith(sentences[0])  # no best sentence known: the start
+    assert excerpt(text, 99, 200).endswith(sentences[-1])  # out of range: clamped to the last
+    assert excerpt(text, 3, len(text)) == text  # short enough: whole
+    long_one = "word " * 200
+    assert len(excerpt(long_one + ". " + text, 0, 150)) <= 152  # a single over-long sentence is cut
+
+
+def test_messages_show_each_source_as_an_excerpt_around_its_best_sentence(corpus: Corpus) -> None:
+    paragraph = max(corpus.content_paragraphs(), key=lambda p: len(p.text))
+    assert len(paragraph.text) > 600
+    passage = Passage(paragraph.file, paragraph.number, paragraph.text, 1.0, paragraph.lang, sentence=2)
+    user = build_messages("Frage?", [passage], "de", source_chars=300)[1][1]
+    assert excerpt(paragraph.text, 2, 300) in user and paragraph.text not in user
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -332,6 +354,94 @@ def test_llm_failure_raises_when_fallback_is_off(llm_settings: Settings, retriev
 def test_empty_reply_is_a_backend_failure(llm_settings: Settings, retriever: FakeRetriever) -> None:
     with pytest.raises(TransientBackendError, match="empty"):
         answer("How many chapters?", settings=llm_settings, retriever=retriever, chat_model=fake(" "))
+
+
+def test_a_cut_off_json_reply_is_a_backend_failure_not_an_answer(
+    settings: Settings, retriever: FakeRetriever
+) -> None:
+    """A reply cut at the token limit must not reach people as raw JSON."""
+    cut = '{"answer": "Die Hanoi-Konvention hat 9 Kapitel'
+    with pytest.raises(TransientBackendError, match="broken JSON"):
+        answer(
+            "Wie viele Kapitel?",
+            settings=settings.model_copy(update={"llm": "openai", "llm_fallback": "none"}),
+            retriever=retriever,
+            chat_model=fake(cut),
+        )
+    result = answer(
+        "Wie viele Kapitel?",
+        settings=settings.model_copy(update={"llm": "openai"}),
+        retriever=retriever,
+        chat_model=fake(cut),
+    )
+    assert result.fallback == "extractive" and "broken JSON" in (result.fallback_reason or "")
+    assert "{" not in result.text
+
+
+def test_an_answer_sharing_nothing_with_the_sources_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    result = answer(
+        "What is the capital of Australia?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=fake(reply("Canberra.", [1])),
+    )
+    assert not result.found and result.citations == []
+    assert result.text == message("not_found", "en")
+
+
+def test_an_answer_in_the_wrong_language_is_translated(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    german = "Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln."
+    english = "The Hanoi Convention consists of 9 chapters and 71 articles."
+    model = fake(reply(german, [1]), english)
+    result = answer(
+        "How many chapters does the Hanoi Convention have?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=model,
+    )
+    assert result.found and result.text == english
+    assert [(c.file, c.paragraph) for c in result.citations] == [CHAPTERS]
+    assert "translation" in result.timings
+
+
+@pytest.mark.parametrize(
+    ("translation", "why"),
+    [
+        ("The Hanoi Convention consists of nine chapters and seventy-one articles.", "numbers lost"),
+        ("Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln, wirklich.", "still German"),
+        ("", "empty"),
+    ],
+)
+def test_a_bad_translation_is_rejected_and_the_answer_kept(
+    llm_settings: Settings, retriever: FakeRetriever, translation: str, why: str
+) -> None:
+    german = "Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln."
+    model = fake(reply(german, [1]), translation or " ")
+    result = answer(
+        "How many chapters does the Hanoi Convention have?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=model,
+    )
+    assert result.found and result.text == german, why
+
+
+def test_an_answer_already_in_the_question_language_is_not_translated(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    english = "The Hanoi Convention has 9 chapters and 71 articles."
+    model = fake(reply(english, [1]), "SHOULD NOT BE ASKED")
+    result = answer(
+        "How many chapters does the Hanoi Convention have?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=model,
+    )
+    assert result.text == english and "translation" not in result.timings
 
 
 # --- input ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from qa.grounding import (
     map_sources,
     parse_reply,
     prune_citations,
+    shares_nothing,
     strip_markers,
     unsupported_names,
     unsupported_numbers,
@@ -49,9 +50,11 @@ def test_found_false_or_empty_answer_is_abstention() -> None:
     assert not parse_reply('{"answer": "", "sources": [1], "found": true}').found
 
 
-def test_broken_json_falls_back_to_text() -> None:
+def test_broken_json_is_marked_malformed_not_shown_as_text() -> None:
     parsed = parse_reply('{"answer": "9 chapters [1]')
-    assert parsed.structured is False
+    assert parsed.malformed and not parsed.found and parsed.text == ""
+    assert not parse_reply('{"answer": "9 chapters.", "sources": [1], "found": true}').malformed
+    assert not parse_reply("9 chapters [1].").malformed  # plain text is not JSON at all
 
 
 def test_markers_are_collected_and_removed() -> None:
@@ -120,6 +123,32 @@ def test_best_support_prefers_shared_numbers_then_rank() -> None:
 def test_prune_keeps_only_supporting_citations() -> None:
     assert prune_citations("9 Kapiteln", [P2, P1]) == [P1]
     assert prune_citations("nothing shared", [P2, P1]) == [P2]
+
+
+def test_prune_drops_a_citation_that_shares_only_a_word() -> None:
+    # P2 shares "Hanoi" with the answer, but not the number the best citation holds.
+    assert prune_citations("Die Hanoi-Konvention hat 9 Kapitel.", [P1, P2]) == [P1]
+
+
+def test_prune_keeps_a_second_article_stating_the_same_fact() -> None:
+    twin = passage(4, "La Convention de Hanoï, composée de 9 chapitres et 71 articles.")
+    assert prune_citations("9 Kapiteln und 71 Artikeln", [P1, twin]) == [P1, twin]
+
+
+def test_prune_keeps_the_holder_of_each_number_of_the_answer() -> None:
+    # 110 is only in P3, 9 only in P1: both stay, whatever their word overlap.
+    assert prune_citations("Die Hanoi-Konvention hat 9 Kapiteln; 110 Ländern nahmen teil.", [P1, P2, P3]) == [
+        P1,
+        P3,
+    ]
+
+
+def test_an_answer_sharing_nothing_with_the_sources_shares_nothing() -> None:
+    assert shares_nothing("Ja.", [P1, P2])
+    assert shares_nothing("Canberra.", [P1, P2])
+    assert not shares_nothing("Luong Cuong.", [P1, P2])
+    assert not shares_nothing("9.", [P1])
+    assert not shares_nothing("Ja.", [])  # nothing to compare with: not this check's call
 
 
 def test_prompt_leak_is_detected() -> None:

@@ -184,6 +184,8 @@ def test_script_in_sources_and_answers_is_shown_as_text(
     open_chat: Any, tmp_path: Path, extractive_settings: Settings
 ) -> None:
     """A source with script/img markup, quoted by the real extractive backend: text, never executed."""
+    from playwright.sync_api import expect
+
     sources = tmp_path / "sources"
     sources.mkdir()
     filler = [f"Paragraph {i} describes the weather in Hanoi during the autumn season." for i in range(1, 15)]
@@ -205,6 +207,8 @@ def test_script_in_sources_and_answers_is_shown_as_text(
         assert XSS_IMG in highlighted.inner_text()
 
         chat.page.locator("#qa-clear").click()  # a new conversation: no follow-up condensing
+        # Wait for the clear to land: ask() counts the replies on screen before it sends.
+        expect(chat.page.locator(FINAL_MESSAGES)).to_have_count(0, timeout=UI_TIMEOUT_MS)
         message = chat.ask("How many countries attended the signing ceremony in Hanoi?")
         assert XSS_SCRIPT in message.inner_text()
         open_first_citation(chat, message)

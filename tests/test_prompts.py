@@ -8,7 +8,7 @@ import pytest
 
 from qa.errors import ConfigError
 from qa.prompts import (
-    PROMPTS_DIR,
+    default_prompts_dir,
     language_name,
     message,
     message_languages,
@@ -23,11 +23,12 @@ PROMPT_VARIABLES = {
     "answer": {"sources": "[1] text", "question": "Q?", "language": "German"},
     "source": {"number": 1, "text": "A paragraph."},
     "condense": {"history": "User: a\nAssistant: b", "question": "And then?"},
+    "translate": {"text": "Die Konvention hat 9 Kapitel.", "language": "English"},
 }
 
 
 def test_every_prompt_file_is_covered() -> None:
-    assert {p.stem for p in PROMPTS_DIR.glob("*.txt")} == set(PROMPT_VARIABLES)
+    assert {p.stem for p in default_prompts_dir().glob("*.txt")} == set(PROMPT_VARIABLES)
 
 
 @pytest.mark.parametrize("name", sorted(PROMPT_VARIABLES))
@@ -82,3 +83,62 @@ def test_not_found_message_exists_in_corpus_languages(lang: str) -> None:
 
 def test_untranslated_message_falls_back_to_english() -> None:
     assert message("not_found", "xx") == message("not_found", "en")
+
+
+@pytest.mark.slow
+def test_a_built_wheel_carries_every_prompt_file(tmp_path: Path) -> None:
+    """A non-editable install finds its prompts in the package (qa/prompt_files).
+
+    The wheel is built in pip's isolated build environment, as a user's ``pip install`` would.
+    """
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parent.parent
+    # Build from a copy: a build writes build/ and *.egg-info beside the sources.
+    project = tmp_path / "project"
+    shutil.copytree(
+        root,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", ".qa-index", "reports", "*.egg-info", "build", "__pycache__"
+        ),
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(project)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    (wheel,) = (tmp_path / "dist").glob("qa_hanoi-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {p.name for p in default_prompts_dir().iterdir() if p.suffix in {".txt", ".toml"}}
+    assert shipped >= {"system.txt", "answer.txt", "messages.toml"}
+    assert {f"qa/prompt_files/{name}" for name in shipped} <= names
+
+    # Installed from the wheel (no source checkout beside it), the package renders its prompts.
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    probe = (
+        "import qa.prompts as p; d = p.default_prompts_dir(); "
+        "assert 'prompt_files' in str(d), d; print(p.render('system')[:20]); print(p.message('not_found', 'de'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip()

@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -126,12 +127,15 @@ class Build:
 
     def __init__(self, sources: Path, index: Path) -> None:
         self.started = time.monotonic()
+        # stderr goes to a file: only the reader thread may read stdout, or a marker could be
+        # consumed elsewhere (communicate() once swallowed the final DONE).
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed in finish/kill)
         self.process = subprocess.Popen(
             [sys.executable, "-c", BUILD, str(sources), str(index)],
             cwd=PROJECT_ROOT,
             env=child_env(),
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
             text=True,
         )
         self.markers: list[str] = []
@@ -162,8 +166,10 @@ class Build:
         return self.markers[-1] if self.markers else "starting"
 
     def finish(self) -> float:
-        stderr = self.process.communicate(timeout=600)[1]
-        self._reader.join(timeout=10)
+        self.process.wait(timeout=600)
+        self._reader.join(timeout=30)
+        self._stderr.seek(0)
+        stderr = self._stderr.read()
         assert self.process.returncode == 0, stderr[-3000:]
         assert self.markers and self.markers[-1] == "DONE", self.markers
         return time.monotonic() - self.started
