@@ -150,7 +150,7 @@ class _Run:
     # --- LLM path ------------------------------------------------------------------------
 
     def _generate(self, model: BaseChatModel) -> Iterator[str | Answer]:
-        from qa.llm import TransientBackendError, stream_chat
+        from qa.llm import TransientBackendError, secrets_of, stream_chat
 
         context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
         if not context:
@@ -172,6 +172,7 @@ class _Run:
             schema=answer_schema(len(context)),
             deadline=deadline,
             base_url=self.settings.openai_base_url,
+            secrets=secrets_of(self.settings),
         ):
             raw_parts.append(piece)
             if text := streamer.feed(piece):
@@ -218,12 +219,19 @@ class _Run:
         written_in = answer_language(text, sources)
         if written_in is None or written_in == self.lang or not has_language_name(self.lang):
             return text
-        from qa.llm import TransientBackendError, stream_chat
+        from qa.llm import TransientBackendError, secrets_of, stream_chat
 
         t = time.perf_counter()
         prompt = render("translate", text=text, language=language_name(self.lang))
         try:
-            raw = "".join(stream_chat(model, [("user", prompt)], base_url=self.settings.openai_base_url))
+            raw = "".join(
+                stream_chat(
+                    model,
+                    [("user", prompt)],
+                    base_url=self.settings.openai_base_url,
+                    secrets=secrets_of(self.settings),
+                )
+            )
         except TransientBackendError as exc:
             log.warning("could not translate the answer (%s); keeping it in %s", exc, written_in)
             return text
@@ -416,12 +424,16 @@ def condense_question(
     fallback = f"{history[-1][0]} {question}"
     if model is None:
         return fallback
-    from qa.llm import TransientBackendError, stream_chat
+    from qa.llm import TransientBackendError, secrets_of, stream_chat
 
     transcript = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history)
     prompt = render("condense", history=transcript, question=question)
     try:
-        raw = "".join(stream_chat(model, [("user", prompt)], base_url=settings.openai_base_url))
+        raw = "".join(
+            stream_chat(
+                model, [("user", prompt)], base_url=settings.openai_base_url, secrets=secrets_of(settings)
+            )
+        )
     except TransientBackendError as exc:
         log.warning("could not condense the follow-up (%s); using it with the previous question", exc)
         return fallback

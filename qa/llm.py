@@ -8,8 +8,9 @@ LangChain API change touches this file and nothing else.
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
@@ -82,6 +83,31 @@ def structured_kwargs(schema: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def secrets_of(settings: Settings) -> tuple[str, ...]:
+    """The secret values of ``settings`` that must never reach a message, log or page."""
+    values = [settings.openai_api_key, settings.auth]
+    return tuple(v.get_secret_value() for v in values if v is not None and v.get_secret_value())
+
+
+_SECRET_PATTERNS = (
+    (re.compile(r"(?i)\b(bearer\s+)[\w.~+/=-]{6,}"), r"\1***"),
+    (re.compile(r"\bsk-[\w-]{6,}"), "sk-***"),
+    (re.compile(r"(?i)\b(api[_-]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;]{6,}"), r"\1***"),
+    (re.compile(r"(://)[^/@\s:]+:[^/@\s]+@"), r"\1***@"),  # user:password@ in a URL
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with the given secret values, bearer tokens, ``sk-`` keys, ``api_key=`` values and
+    passwords in URLs replaced by ``***`` (servers echo request headers in error bodies)."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def stream_chat(
     model: BaseChatModel,
     messages: list[tuple[str, str]],
@@ -89,6 +115,7 @@ def stream_chat(
     schema: dict[str, Any] | None = None,
     deadline: float | None = None,
     base_url: str | None = None,
+    secrets: Iterable[str] = (),
 ) -> Iterator[str]:
     """Stream the text of ``model``'s reply to ``messages`` ((role, content) pairs).
 
@@ -109,11 +136,22 @@ def stream_chat(
     except BackendError:
         raise
     except Exception as exc:
-        raise translate_error(exc, base_url=base_url) from exc
+        log.debug("backend call failed: %s", type(exc).__name__)
+        # Not chained: the original exception's text may hold a key a server echoed back.
+        raise translate_error(exc, base_url=base_url, secrets=secrets) from None
 
 
-def translate_error(exc: BaseException, *, base_url: str | None = None) -> BackendError:
-    """Turn an openai/httpx/llama.cpp exception into a BackendError with a message a user can act on."""
+def translate_error(
+    exc: BaseException, *, base_url: str | None = None, secrets: Iterable[str] = ()
+) -> BackendError:
+    """Turn an openai/httpx/llama.cpp exception into a BackendError with a message a user can act
+    on, with secrets masked (see :func:`redact`)."""
+    error = _translate_error(exc, base_url)
+    secrets = tuple(secrets)
+    return type(error)(redact(str(error), secrets))
+
+
+def _translate_error(exc: BaseException, base_url: str | None) -> BackendError:
     try:
         import openai
     except ImportError:  # pragma: no cover

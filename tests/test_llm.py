@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from qa.config import Settings
 from qa.errors import BackendError, ConfigError
-from qa.llm import TransientBackendError, get_chat_model, structured_kwargs, translate_error
+from qa.llm import TransientBackendError, get_chat_model, redact, structured_kwargs, translate_error
 
 
 def test_openai_backend_needs_a_key_or_a_base_url(settings: Settings) -> None:
@@ -52,9 +52,11 @@ def test_structured_output_is_sent_as_extra_body() -> None:
     assert structured_kwargs(None) == {}
 
 
-def _status_error(cls: type[openai.APIStatusError], status: int) -> openai.APIStatusError:
+def _status_error(
+    cls: type[openai.APIStatusError], status: int, message: str = "boom"
+) -> openai.APIStatusError:
     request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
-    return cls("boom", response=httpx.Response(status, request=request), body=None)
+    return cls(message, response=httpx.Response(status, request=request), body=None)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,25 @@ def test_errors_are_translated_with_actionable_messages(
     assert isinstance(error, BackendError)
     assert isinstance(error, TransientBackendError) is transient
     assert words in str(error)
+
+
+def test_secrets_echoed_by_a_server_are_masked_in_the_error() -> None:
+    key = "my-very-secret-key-123456"
+    body = f"proxy error: header Authorization: Bearer {key} api_key={key} token sk-proj-abcdef123456"
+    error = translate_error(
+        _status_error(openai.InternalServerError, 500, body),
+        base_url="http://alice:hunter2@127.0.0.1:8080/v1",
+        secrets=(key,),
+    )
+    text = str(error)
+    assert isinstance(error, TransientBackendError) and "HTTP 500" in text
+    for secret in (key, "sk-proj-abcdef123456", "hunter2"):
+        assert secret not in text
+    assert "***" in text and "127.0.0.1:8080" in text  # still says where
+
+
+def test_redact_masks_known_shapes_and_leaves_ordinary_text() -> None:
+    assert redact("Bearer abcdefghijk and sk-1234567890") == "Bearer *** and sk-***"
+    assert redact("http://u:p4ss@host/v1") == "http://***@host/v1"
+    assert redact("The Hanoi Convention has 9 chapters.") == "The Hanoi Convention has 9 chapters."
+    assert redact("value xyz-secret here", ["xyz-secret"]) == "value *** here"
