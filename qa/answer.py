@@ -38,6 +38,7 @@ from qa.grounding import (
     numbers_in,
     parse_reply,
     prune_citations,
+    repeats_question,
     shares_nothing,
 )
 from qa.lang import answer_language, detect_language
@@ -199,6 +200,9 @@ class _Run:
         if shares_nothing(parsed.text, context):
             check.ok = False
             check.problems.append("the answer shares no number or word with any source")
+        if repeats_question(parsed.text, self.query):
+            check.ok = False
+            check.problems.append("the answer only repeats words of the question")
         if not check.ok:
             yield from self._abstain(context, "; ".join(check.problems))
             return

@@ -261,6 +261,22 @@ def prune_citations(answer: str, citations: list[Passage]) -> list[Passage]:
     return [p for p in citations if p in kept]
 
 
+# Words that give a yes/no answer its information, in the corpus languages and English.
+_POLARITY = frozenset({"yes", "no", "ja", "nein", "nej", "nee", "neen", "oui", "non", "si"})
+
+
+def repeats_question(answer: str, question: str) -> bool:
+    """True when ``answer`` adds nothing to ``question``: no yes/no, no number the question lacks,
+    and every word stem of it is in the question ("Vietnam" to "Which country, other than
+    Vietnam, …?", "Prison sentences are set for hackers." to "What prison sentences …?").
+    Small models answer that way when the sources do not say; it is never a supported answer."""
+    if {_fold(w) for w in _WORD.findall(answer)} & _POLARITY:
+        return False
+    if numbers_in(answer) - numbers_in(question):
+        return False
+    return not (_stems(answer) - _stems(question))
+
+
 def shares_nothing(answer: str, passages: list[Passage]) -> bool:
     """True when ``answer`` has no number and no word stem in common with any of ``passages``
     (a bare "Yes." or a name from outside knowledge), so no source can be said to support it."""

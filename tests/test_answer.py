@@ -391,6 +391,18 @@ def test_an_answer_sharing_nothing_with_the_sources_is_an_abstention(
     assert result.text == message("not_found", "en")
 
 
+def test_an_answer_that_only_repeats_the_question_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    result = answer(
+        "Which country, other than the Hanoi Convention's host, signed first?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=fake(reply("The Hanoi Convention's host country.", [1])),
+    )
+    assert not result.found and result.citations == []
+
+
 def test_an_answer_in_the_wrong_language_is_translated(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from qa.grounding import (
     answer_schema,
     best_support,
@@ -13,6 +15,7 @@ from qa.grounding import (
     map_sources,
     parse_reply,
     prune_citations,
+    repeats_question,
     shares_nothing,
     strip_markers,
     unsupported_names,
@@ -155,3 +158,31 @@ def test_prompt_leak_is_detected() -> None:
     system = "You answer questions about a small collection of news articles. Rules follow."
     assert leaks_prompt("Sure! You answer questions about a small collection of news articles.", system)
     assert not leaks_prompt("The convention has 9 chapters.", system)
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        ("Vietnam", "Uit welk land komt de vicepremier Gawkowski die Vietnam heeft bezocht?"),
+        (
+            "Fängelsestraff föreskriver konventionen för hackare.",
+            "Vilka fängelsestraff föreskriver konventionen för hackare?",
+        ),
+        ("The President of Laos.", "What is the name of the President of Laos?"),
+    ],
+)
+def test_an_answer_that_only_repeats_the_question_is_caught(answer: str, question: str) -> None:
+    assert repeats_question(answer, question)
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        ("9", "How many chapters does the Hanoi Convention have?"),  # a number the question lacks
+        ("Luong Cuong", "Who chaired the ceremony?"),  # a name the question lacks
+        ("Ja, det är första gången.", "Är det första gången?"),  # yes/no is the information
+        ("Nein.", "Wurde das Übereinkommen per Abstimmung angenommen?"),
+    ],
+)
+def test_an_answer_that_adds_something_is_not_a_repetition(answer: str, question: str) -> None:
+    assert not repeats_question(answer, question)
