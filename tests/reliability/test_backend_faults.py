@@ -26,7 +26,15 @@ from tests.reliability.fake_llm import MODES, fake_llm
 from tests.test_answer import CHAPTERS, CHAPTERS_FR, FakeRetriever
 
 QUESTION = "How many chapters does the Hanoi Convention have?"
-BROKEN = ["html_error_page", "broken_event_stream", "no_choices", "server_error", "drip"]
+BROKEN = [
+    "html_error_page",
+    "broken_event_stream",
+    "malformed_json_reply",
+    "cut_off_reply",
+    "no_choices",
+    "server_error",
+    "drip",
+]
 HANG_GUARD_S = 60  # not a speed target: a failing backend must not hold a user for minutes
 
 
@@ -94,3 +102,34 @@ def test_the_backend_recovers_once_the_server_behaves(retriever: FakeRetriever) 
     assert healthy.fallback is None and healthy.found
     assert healthy.text == "The Hanoi Convention has 9 chapters."
     assert [(c.file, c.paragraph) for c in healthy.citations] == [CHAPTERS]
+
+
+@pytest.mark.parametrize("mode", ["echo_key_400", "echo_key_500"])
+def test_a_key_the_server_echoes_back_is_never_shown(mode: str, retriever: FakeRetriever) -> None:
+    """A hostile or careless server repeats the Authorization header in its error body."""
+    key = "sk-test-0123456789-do-not-show"
+    settings = _settings("", "extractive").model_copy(update={"openai_api_key": SecretStr(key)})
+    with fake_llm(mode) as server:
+        settings = settings.model_copy(update={"openai_base_url": server.base_url})
+        shown: list[str] = []
+        try:
+            result = answer(QUESTION, settings=settings, retriever=retriever)
+        except BackendError as exc:  # HTTP 400: a setup problem, raised even with a fallback
+            shown.append(str(exc))
+            ask = make_ask(lambda q: answer(q, settings=settings, retriever=retriever))
+            with pytest.raises(gr.Error) as error:
+                ask(QUESTION)
+            shown.append(str(error.value.message))
+        else:  # HTTP 500: transient, an extractive fallback that says why
+            assert result.fallback == "extractive"
+            shown += [
+                result.text,
+                result.fallback_reason or "",
+                render_answer(result),
+                render_details(result),
+                answer_markdown(result),
+            ]
+        assert any(key in a for a in server.authorizations)  # the server did get (and echo) it
+    assert shown and any("HTTP" in text for text in shown)
+    for text in shown:
+        assert key not in text and "0123456789-do-not-show" not in text, text
