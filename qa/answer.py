@@ -151,7 +151,7 @@ class _Run:
     # --- LLM path ------------------------------------------------------------------------
 
     def _generate(self, model: BaseChatModel) -> Iterator[str | Answer]:
-        from qa.llm import TransientBackendError, secrets_of, stream_chat
+        from qa.llm import TransientBackendError
 
         context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
         if not context:
@@ -167,13 +167,8 @@ class _Run:
             if self.backend == "openai"
             else None
         )
-        for piece in stream_chat(
-            model,
-            messages,
-            schema=answer_schema(len(context)),
-            deadline=deadline,
-            base_url=self.settings.openai_base_url,
-            secrets=secrets_of(self.settings),
+        for piece in _chat(
+            model, messages, self.settings, schema=answer_schema(len(context)), deadline=deadline
         ):
             raw_parts.append(piece)
             if text := streamer.feed(piece):
@@ -194,15 +189,14 @@ class _Run:
         if invented:
             log.info("dropped invented source number(s) %s (only %d sources)", invented, len(context))
         check = ground(parsed.text, cited, context, self.query, check_names=self.settings.check_names)
-        if leaks_prompt(parsed.text, messages[0][1]):
-            check.ok = False
-            check.problems.append("the answer repeats the system prompt")
-        if shares_nothing(parsed.text, context):
-            check.ok = False
-            check.problems.append("the answer shares no number or word with any source")
-        if repeats_question(parsed.text, self.query):
-            check.ok = False
-            check.problems.append("the answer only repeats words of the question")
+        for failed, problem in (
+            (leaks_prompt(parsed.text, messages[0][1]), "the answer repeats the system prompt"),
+            (shares_nothing(parsed.text, context), "the answer shares no number or word with any source"),
+            (repeats_question(parsed.text, self.query), "the answer only repeats words of the question"),
+        ):
+            if failed:
+                check.ok = False
+                check.problems.append(problem)
         if not check.ok:
             yield from self._abstain(context, "; ".join(check.problems))
             return
@@ -223,19 +217,12 @@ class _Run:
         written_in = answer_language(text, sources)
         if written_in is None or written_in == self.lang or not has_language_name(self.lang):
             return text
-        from qa.llm import TransientBackendError, secrets_of, stream_chat
+        from qa.llm import TransientBackendError
 
         t = time.perf_counter()
         prompt = render("translate", text=text, language=language_name(self.lang))
         try:
-            raw = "".join(
-                stream_chat(
-                    model,
-                    [("user", prompt)],
-                    base_url=self.settings.openai_base_url,
-                    secrets=secrets_of(self.settings),
-                )
-            )
+            raw = "".join(_chat(model, [("user", prompt)], self.settings))
         except TransientBackendError as exc:
             log.warning("could not translate the answer (%s); keeping it in %s", exc, written_in)
             return text
@@ -318,6 +305,18 @@ class _Run:
             log.debug("full text of %s unavailable (%s); using the passage text", passage.label, exc)
             return passage
         return passage if text == passage.text else replace(passage, text=text)
+
+
+def _chat(
+    model: BaseChatModel, messages: list[tuple[str, str]], settings: Settings, **options: Any
+) -> Iterator[str]:
+    """:func:`qa.llm.stream_chat` with what every call takes from the settings: the server named in
+    error messages, and the secrets masked in them."""
+    from qa.llm import secrets_of, stream_chat
+
+    return stream_chat(
+        model, messages, base_url=settings.openai_base_url, secrets=secrets_of(settings), **options
+    )
 
 
 # --- prompts ---------------------------------------------------------------------------------
@@ -428,16 +427,12 @@ def condense_question(
     fallback = f"{history[-1][0]} {question}"
     if model is None:
         return fallback
-    from qa.llm import TransientBackendError, secrets_of, stream_chat
+    from qa.llm import TransientBackendError
 
     transcript = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history)
     prompt = render("condense", history=transcript, question=question)
     try:
-        raw = "".join(
-            stream_chat(
-                model, [("user", prompt)], base_url=settings.openai_base_url, secrets=secrets_of(settings)
-            )
-        )
+        raw = "".join(_chat(model, [("user", prompt)], settings))
     except TransientBackendError as exc:
         log.warning("could not condense the follow-up (%s); using it with the previous question", exc)
         return fallback

@@ -147,7 +147,6 @@ def translate_error(
     """Turn an openai/httpx/llama.cpp exception into a BackendError with a message a user can act
     on, with secrets masked (see :func:`redact`)."""
     error = _translate_error(exc, base_url)
-    secrets = tuple(secrets)
     return type(error)(redact(str(error), secrets))
 
 

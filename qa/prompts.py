@@ -92,16 +92,18 @@ def message(key: str, lang: str, prompts_dir: Path | None = None, **values: Any)
     return render_template(str(entries.get(lang, entries["en"])), f"messages.{key}.{lang}", **values)
 
 
+def _language_names(prompts_dir: Path | None) -> dict[str, Any]:
+    return dict(_messages((prompts_dir or default_prompts_dir()) / "messages.toml").get("language_names", {}))
+
+
 def language_name(lang: str, prompts_dir: Path | None = None) -> str:
     """The English name of an ISO 639-1 code, for telling the model which language to answer in."""
-    names = _messages((prompts_dir or default_prompts_dir()) / "messages.toml").get("language_names", {})
-    return str(names.get(lang, lang))
+    return str(_language_names(prompts_dir).get(lang, lang))
 
 
 def has_language_name(lang: str, prompts_dir: Path | None = None) -> bool:
     """True when ``prompts/messages.toml`` names the language ``lang`` (so a prompt can ask for it)."""
-    names = _messages((prompts_dir or default_prompts_dir()) / "messages.toml").get("language_names", {})
-    return lang in names
+    return lang in _language_names(prompts_dir)
 
 
 def message_languages(key: str, prompts_dir: Path | None = None) -> list[str]:

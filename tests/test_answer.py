@@ -378,29 +378,27 @@ def test_a_cut_off_json_reply_is_a_backend_failure_not_an_answer(
     assert "{" not in result.text
 
 
-def test_an_answer_sharing_nothing_with_the_sources_is_an_abstention(
-    llm_settings: Settings, retriever: FakeRetriever
+@pytest.mark.parametrize(
+    ("question", "reply_text"),
+    [
+        # shares no number or word with any source
+        ("What is the capital of Australia?", "Canberra."),
+        # shares words with the sources, but only repeats the question
+        (
+            "Which country, other than the Hanoi Convention's host, signed first?",
+            "The Hanoi Convention's host country.",
+        ),
+    ],
+    ids=["shares-nothing-with-the-sources", "only-repeats-the-question"],
+)
+def test_an_answer_no_source_can_support_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever, question: str, reply_text: str
 ) -> None:
     result = answer(
-        "What is the capital of Australia?",
-        settings=llm_settings,
-        retriever=retriever,
-        chat_model=fake(reply("Canberra.", [1])),
+        question, settings=llm_settings, retriever=retriever, chat_model=fake(reply(reply_text, [1]))
     )
     assert not result.found and result.citations == []
     assert result.text == message("not_found", "en")
-
-
-def test_an_answer_that_only_repeats_the_question_is_an_abstention(
-    llm_settings: Settings, retriever: FakeRetriever
-) -> None:
-    result = answer(
-        "Which country, other than the Hanoi Convention's host, signed first?",
-        settings=llm_settings,
-        retriever=retriever,
-        chat_model=fake(reply("The Hanoi Convention's host country.", [1])),
-    )
-    assert not result.found and result.citations == []
 
 
 def test_an_answer_in_the_wrong_language_is_translated(
