@@ -251,17 +251,24 @@ def _dense_candidates(
     found: dict[tuple[str, int], rank.Candidate] = {}
     for lang, (ids, distances) in hits_by_lang.items():
         for record_id, distance in zip(ids, distances, strict=True):
-            meta = metas[record_id]
-            rank.add_sentence_hit(
-                found,
-                str(meta["file"]),
-                int(meta["paragraph"]),
-                str(meta.get("lang", lang)),
-                int(meta.get("sentence", 0)),
-                1.0 - float(distance),
-                float(meta.get("hub", 0.0)),
-            )
+            add_record_hit(found, metas[record_id], lang, 1.0 - float(distance))
     return list(found.values())
+
+
+def add_record_hit(
+    found: dict[tuple[str, int], rank.Candidate], meta: dict[str, Any], lang: str, cosine: float
+) -> None:
+    """Fold a hit on one stored sentence record (its metadata, its cosine to the question) into
+    its paragraph's candidate; ``lang`` is the collection's language, for records without one."""
+    rank.add_sentence_hit(
+        found,
+        str(meta["file"]),
+        int(meta["paragraph"]),
+        str(meta.get("lang", lang)),
+        int(meta.get("sentence", 0)),
+        cosine,
+        float(meta.get("hub", 0.0)),
+    )
 
 
 def _paragraph_details(
