@@ -178,10 +178,14 @@ class LocalChatModel(BaseChatModel):
 _DONE = object()
 
 
-def _stream_engine(engine: Any, request: dict[str, Any]) -> Iterator[str]:
+def _stream_engine(
+    engine: Any, request: dict[str, Any], logprobs: list[dict[str, Any]] | None = None
+) -> Iterator[str]:
     """Bridge llama.cpp's streaming callback (called on a worker thread) to an iterator.
 
     Closing the iterator early tells llama.cpp to stop generating (the callback returns True).
+    With ``logprobs`` (a list), the per-token log-probabilities the server sends (when the request
+    asks for them) are appended to it.
     """
     chunks: queue.Queue[Any] = queue.Queue()
     stop = threading.Event()
@@ -210,6 +214,8 @@ def _stream_engine(engine: Any, request: dict[str, Any]) -> Iterator[str]:
                 raise TransientBackendError(f"The local model failed: {payload}") from payload
             _check_error(payload)
             for choice in payload.get("choices", []) if isinstance(payload, dict) else []:
+                if logprobs is not None:
+                    logprobs.extend((choice.get("logprobs") or {}).get("content") or [])
                 content = (choice.get("delta") or {}).get("content")
                 if content:
                     yield content
