@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import httpx
 import openai
 import pytest
@@ -100,3 +103,50 @@ def test_redact_masks_known_shapes_and_leaves_ordinary_text() -> None:
     assert redact("http://u:p4ss@host/v1") == "http://***@host/v1"
     assert redact("The Hanoi Convention has 9 chapters.") == "The Hanoi Convention has 9 chapters."
     assert redact("value xyz-secret here", ["xyz-secret"]) == "value *** here"
+
+
+class _FakeEngine:
+    """Stands in for xllamacpp.Server: calls back with OpenAI-style stream chunks, as llama.cpp does."""
+
+    def __init__(self, chunks: list[dict[str, object]], pause: float = 0.0) -> None:
+        self.chunks = chunks
+        self.pause = pause
+        self.stopped_after: int | None = None
+
+    def handle_chat_completions(self, request: dict[str, object], callback: Callable[[object], bool]) -> None:
+        for sent, chunk in enumerate(self.chunks, start=1):
+            if callback(chunk):
+                self.stopped_after = sent
+                return
+            time.sleep(self.pause)
+
+
+def _chunk(content: str | None, token: str, logprob: float) -> dict[str, object]:
+    return {
+        "choices": [
+            {"delta": {"content": content}, "logprobs": {"content": [{"token": token, "logprob": logprob}]}}
+        ]
+    }
+
+
+def test_local_stream_yields_text_and_collects_token_logprobs_when_asked() -> None:
+    from qa.local_llm import _stream_engine
+
+    chunks = [_chunk(None, "```", -0.5), _chunk("{", "{", -0.01), _chunk('"a"', '"a"', -1.25)]
+    sink: list[dict[str, object]] = []
+    assert "".join(_stream_engine(_FakeEngine(chunks), {}, sink)) == '{"a"'
+    assert [(t["token"], t["logprob"]) for t in sink] == [("```", -0.5), ("{", -0.01), ('"a"', -1.25)]
+    assert "".join(_stream_engine(_FakeEngine(chunks), {})) == '{"a"'  # no sink: text only
+
+
+def test_local_stream_closed_early_tells_llama_cpp_to_stop() -> None:
+    from qa.local_llm import _stream_engine
+
+    engine = _FakeEngine([_chunk(str(i), str(i), 0.0) for i in range(1000)], pause=0.005)
+    stream = _stream_engine(engine, {})
+    assert next(stream) == "0"
+    stream.close()
+    deadline = time.monotonic() + 10
+    while engine.stopped_after is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert engine.stopped_after is not None and engine.stopped_after < 1000
