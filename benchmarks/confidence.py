@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import Field
 
-from qa.answer import stream_answer
+from qa.answering import stream_answer
 from qa.config import PROJECT_ROOT, Settings
 from qa.eval import answer_language
 from qa.evalset import DEFAULT_PATH, AnswerOutcome, KnownAnswer, answer_metrics, load_known_answers

@@ -32,8 +32,8 @@ _LAZY = {
     "search": "qa.retrieve",
     "Answer": "qa.models",
     "Citation": "qa.models",
-    "answer": "qa.answer",
-    "stream_answer": "qa.answer",
+    "answer": "qa.answering",
+    "stream_answer": "qa.answering",
 }
 
 

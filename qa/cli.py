@@ -220,7 +220,7 @@ def ask(
     """Answer a question from the articles, streaming the answer, then the cited paragraphs."""
     import json
 
-    from qa.answer import stream_answer
+    from qa.answering import stream_answer
     from qa.errors import ConfigError
     from qa.models import Answer
 

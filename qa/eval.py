@@ -430,8 +430,8 @@ def run_evaluation(
 
 
 def real_stream(settings: Settings) -> StreamFn:
-    """``qa.answer.stream_answer`` bound to ``settings`` (and to the shared retriever)."""
-    from qa.answer import stream_answer
+    """``qa.answering.stream_answer`` bound to ``settings`` (and to the shared retriever)."""
+    from qa.answering import stream_answer
     from qa.retrieve import get_retriever
 
     retriever = get_retriever(settings)

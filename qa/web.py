@@ -146,7 +146,7 @@ def auth_credentials(settings: Settings) -> tuple[str, str] | None:
 
 def _default_stream_fn(settings: Settings) -> StreamFn:
     def stream(question: str, history: History) -> Iterable[str | Answer]:
-        from qa.answer import stream_answer
+        from qa.answering import stream_answer
 
         return stream_answer(question, history, settings=settings)
 
@@ -155,7 +155,7 @@ def _default_stream_fn(settings: Settings) -> StreamFn:
 
 def _default_answer_fn(settings: Settings) -> AnswerFn:
     def answer(question: str) -> Answer:
-        from qa.answer import answer as answer_question
+        from qa.answering import answer as answer_question
 
         return answer_question(question, settings=settings)
 
@@ -272,7 +272,7 @@ def build_app(
     answer_fn: AnswerFn | None = None,
     corpus_fn: CorpusFn | None = None,
 ) -> gr.Blocks:
-    """The chat app. The answer functions default to :mod:`qa.answer` with ``settings``;
+    """The chat app. The answer functions default to :mod:`qa.answering` with ``settings``;
     tests inject fakes. Nothing is loaded until the first question or citation click."""
     # Off before Gradio is imported, for the helpers that read the variable rather than the
     # Blocks flag (the flag below covers the app itself).

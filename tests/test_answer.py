@@ -12,7 +12,14 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from qa.answer import AnswerFieldStreamer, answer, build_messages, excerpt, question_language, stream_answer
+from qa.answering import (
+    AnswerFieldStreamer,
+    answer,
+    build_messages,
+    excerpt,
+    question_language,
+    stream_answer,
+)
 from qa.config import Settings
 from qa.corpus import Corpus, load_corpus
 from qa.errors import BackendError, InputError, QAError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import stream_answer
+from qa.answering import stream_answer
 from qa.config import Settings
 from qa.corpus import load_corpus
 from qa.models import Answer

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from qa.answer import answer, stream_answer
+from qa.answering import answer, stream_answer
 from qa.config import Settings
 from qa.corpus import load_corpus
 from qa.errors import BackendError

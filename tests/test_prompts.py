@@ -17,7 +17,7 @@ from qa.prompts import (
     template_fields,
 )
 
-# The variables each prompt is rendered with in qa/answer.py.
+# The variables each prompt is rendered with in qa/answering.py.
 PROMPT_VARIABLES = {
     "system": {},
     "answer": {"sources": "[1] text", "question": "Q?", "language": "German"},

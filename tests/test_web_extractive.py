@@ -10,7 +10,7 @@ import pytest
 from gradio_client import Client
 from pydantic import SecretStr
 
-from qa.answer import answer
+from qa.answering import answer
 from qa.config import Settings
 from qa.web import EXAMPLES, build_app
 from qa.web_render import answer_markdown

@@ -26,7 +26,7 @@ import pytest
 from gradio_client import Client
 from pydantic import SecretStr
 
-from qa.answer import answer
+from qa.answering import answer
 from qa.config import PROJECT_ROOT, Settings
 from qa.corpus import Corpus, load_corpus
 from qa.index import build_index

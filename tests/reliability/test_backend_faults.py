@@ -15,7 +15,7 @@ import gradio as gr
 import pytest
 from pydantic import SecretStr
 
-from qa.answer import answer
+from qa.answering import answer
 from qa.config import Settings
 from qa.corpus import load_corpus
 from qa.errors import BackendError

@@ -15,7 +15,7 @@ import pytest
 from gradio_client import Client
 
 from qa import store
-from qa.answer import answer
+from qa.answering import answer
 from qa.config import Settings
 from qa.errors import IndexStoreError
 from qa.index import build_index

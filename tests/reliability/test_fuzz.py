@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-from qa.answer import answer
+from qa.answering import answer
 from qa.config import Settings
 from qa.corpus import Corpus, load_corpus
 from qa.errors import InputError, QAError

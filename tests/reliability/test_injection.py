@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.answer import answer
+from qa.answering import answer
 from qa.config import Settings
 from qa.corpus import Document, Paragraph, load_corpus
 from qa.models import Answer, Citation, Passage

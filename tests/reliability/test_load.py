@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer import answer
+from qa.answering import answer
 from qa.config import Settings
 from qa.evalset import DEFAULT_PATH, KnownAnswer, answer_matches, load_known_answers
 from qa.retrieve import get_retriever, validate_question
