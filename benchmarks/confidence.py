@@ -34,7 +34,7 @@ from qa.answering import stream_answer
 from qa.config import PROJECT_ROOT, Settings
 from qa.eval import answer_language
 from qa.evalset import DEFAULT_PATH, AnswerOutcome, KnownAnswer, answer_metrics, load_known_answers
-from qa.local_llm import LocalChatModel, _stream_engine
+from qa.local_llm import LocalChatModel
 from qa.models import Answer
 
 
@@ -49,15 +49,13 @@ class RecordingLocalModel(LocalChatModel):
     def _stream(
         self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any
     ) -> Iterator[Any]:
-        from langchain_core.messages import AIMessageChunk
-        from langchain_core.outputs import ChatGenerationChunk
-
-        request = self._request(messages, stop, kwargs) | {"stream": True}
-        call: dict[str, Any] = {"structured": "response_format" in request, "text": "", "tokens": []}
+        structured = "response_format" in (kwargs.get("extra_body") or {})
+        call: dict[str, Any] = {"structured": structured, "text": "", "tokens": []}
         self.calls.append(call)
-        for delta in _stream_engine(self._engine(), request, call["tokens"]):
-            call["text"] += delta
-            yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
+        for chunk in super()._stream(messages, stop, run_manager, **kwargs):
+            call["text"] += chunk.text
+            call["tokens"] += ((chunk.generation_info or {}).get("logprobs") or {}).get("content") or []
+            yield chunk
 
 
 def collect(items: list[KnownAnswer], settings: Settings, path: Path) -> list[dict[str, Any]]:
@@ -138,6 +136,9 @@ def field_tokens(tokens: list[dict[str, Any]], key: str) -> list[dict[str, Any]]
     return out
 
 
+Score = Callable[[dict[str, Any]], float | None]
+
+
 def signals(row: dict[str, Any]) -> dict[str, float] | None:
     tokens = aligned(row)
     answer = [t for t in field_tokens(tokens, "answer") if t["t"].strip(' ",\n')]
@@ -169,59 +170,50 @@ def outcome(item: KnownAnswer, row: dict[str, Any], abstain: bool) -> AnswerOutc
     return AnswerOutcome(item, row["text"], row["found"], citations, answer_language(row["text"]))
 
 
-def metrics_with(
-    items: list[KnownAnswer],
-    rows: dict[str, dict[str, Any]],
-    score: Callable[[dict[str, Any]], float | None],
-    cut: float,
-) -> dict[str, float]:
+def outcomes_at(
+    items: list[KnownAnswer], rows: dict[str, dict[str, Any]], score: Score, cut: float
+) -> list[AnswerOutcome]:
+    """Each item's outcome when the bot abstains on answers that ``score`` below ``cut``."""
     outs = []
     for item in items:
         row = rows[item.id]
         value = score(row) if row["found"] else None
         outs.append(outcome(item, row, value is not None and value < cut))
-    return answer_metrics(outs)
+    return outs
 
 
-def best_cut(
-    items: list[KnownAnswer], rows: dict[str, dict[str, Any]], score: Callable[[dict[str, Any]], float | None]
-) -> float:
+def best_cut(items: list[KnownAnswer], rows: dict[str, dict[str, Any]], score: Score) -> float:
     """The threshold that maximises the number of items handled right on ``items`` (answerable
     ones answered correctly, unanswerable ones abstained on); the lowest such threshold."""
     values = sorted({v for item in items if (v := score(rows[item.id])) is not None})
     candidates = [-math.inf] + [(a + b) / 2 for a, b in itertools.pairwise(values)]
-
-    def right(cut: float) -> int:
-        outs = []
-        for item in items:
-            row = rows[item.id]
-            value = score(row) if row["found"] else None
-            outs.append(outcome(item, row, value is not None and value < cut).correct)
-        return sum(outs)
-
-    return max(candidates, key=right)
+    return max(candidates, key=lambda cut: sum(o.correct for o in outcomes_at(items, rows, score, cut)))
 
 
 def analyse(items: list[KnownAnswer], rows_list: list[dict[str, Any]]) -> None:
     rows = {r["id"]: r for r in rows_list}
     items = [item for item in items if item.id in rows]
-    base = answer_metrics([outcome(item, rows[item.id], False) for item in items])
+    shipped = dict(
+        zip((item.id for item in items), outcomes_at(items, rows, lambda _row: None, 0.0), strict=True)
+    )
+    base = answer_metrics(list(shipped.values()))
     print(
         f"\n{len(items)} items; shipped pipeline: accuracy {base['accuracy']:.3f}, abstention "
         f"{base['abstention']:.3f}, citation precision {base['citation_precision']:.3f}"
     )
     answered = [(item, rows[item.id]) for item in items if rows[item.id]["found"]]
-    good = [(i, r) for i, r in answered if outcome(i, r, False).correct]
-    bad = [(i, r) for i, r in answered if not outcome(i, r, False).correct]
+    good = [(i, r) for i, r in answered if shipped[i.id].correct]
+    bad = [(i, r) for i, r in answered if not shipped[i.id].correct]
     print(
         f"answered: {len(answered)} ({len(good)} correct, {len(bad)} wrong, of which "
         f"{sum(not i.answerable for i, _ in bad)} unanswerable)"
     )
+    signal = {item.id: signals(rows[item.id]) for item in items}  # once per answer, not per cut
     halves = (items[0::2], items[1::2])
     for name in ("mean", "min", "first", "first3", "source"):
 
         def score(row: dict[str, Any], name: str = name) -> float | None:
-            s = signals(row)
+            s = signal[row["id"]]
             return None if s is None else s[name]
 
         pos = [v for _, r in good if (v := score(r)) is not None]
@@ -229,8 +221,8 @@ def analyse(items: list[KnownAnswer], rows_list: list[dict[str, Any]]) -> None:
         line = f"{name:7s} AUC {auc(pos, neg):.3f}"
         for fit, test in ((halves[0], halves[1]), (halves[1], halves[0])):
             cut = best_cut(fit, rows, score)
-            before = answer_metrics([outcome(item, rows[item.id], False) for item in test])
-            after = metrics_with(test, rows, score, cut)
+            before = answer_metrics([shipped[item.id] for item in test])
+            after = answer_metrics(outcomes_at(test, rows, score, cut))
             line += (
                 f" | cut {cut:.2f}: acc {before['accuracy']:.3f}->{after['accuracy']:.3f}"
                 f" abst {before['abstention']:.3f}->{after['abstention']:.3f}"

@@ -166,10 +166,18 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        """Stream the reply. When the request asks for ``logprobs`` (e.g. through ``extra_body``),
+        each chunk carries the tokens' log-probabilities in ``generation_info["logprobs"]``,
+        as ChatOpenAI's chunks do (entries sent before the first text go with the first chunk)."""
         engine = self._engine()
         request = self._request(messages, stop, kwargs) | {"stream": True}
-        for delta in _stream_engine(engine, request):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+        logprobs: list[dict[str, Any]] | None = [] if request.get("logprobs") else None
+        for delta in _stream_engine(engine, request, logprobs):
+            info = None
+            if logprobs:
+                info = {"logprobs": {"content": list(logprobs)}}
+                logprobs.clear()
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta), generation_info=info)
             if run_manager:
                 run_manager.on_llm_new_token(delta, chunk=chunk)
             yield chunk

@@ -150,3 +150,21 @@ def test_local_stream_closed_early_tells_llama_cpp_to_stop() -> None:
     while engine.stopped_after is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert engine.stopped_after is not None and engine.stopped_after < 1000
+
+
+def test_local_model_puts_token_logprobs_on_its_chunks_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langchain_core.messages import HumanMessage
+
+    from qa.local_llm import LocalChatModel
+
+    chunks = [_chunk(None, "```", -0.5), _chunk("{", "{", -0.01), _chunk('"a"', '"a"', -1.25)]
+    monkeypatch.setattr(LocalChatModel, "_engine", lambda self: _FakeEngine(chunks))
+    model = LocalChatModel(model_path="unused.gguf")
+    asked = list(model._stream([HumanMessage("q")], extra_body={"logprobs": True}))
+    assert [c.text for c in asked] == ["{", '"a"']
+    tokens = [
+        [t["token"] for t in c.generation_info["logprobs"]["content"]] for c in asked if c.generation_info
+    ]
+    assert tokens == [["```", "{"], ['"a"']]  # entries before the first text go with the first chunk
+    plain = list(model._stream([HumanMessage("q")]))
+    assert [c.text for c in plain] == ["{", '"a"'] and all(c.generation_info is None for c in plain)
