@@ -1,0 +1,105 @@
+"""Experiment: ask the model about one source at a time instead of all of them at once.
+
+    .venv/bin/python benchmarks/per_source.py [--report DIR] [--limit N]
+
+The shipped pipeline shows the local model the best ``QA_ANSWER_PASSAGES`` (3) paragraphs as
+numbered sources in one prompt. Here the same checks run on a cascade: the model sees the best
+paragraph alone; when it says that source does not answer (or its answer fails the grounding
+checks), it sees the next one alone, and so on; the first answer that passes is the answer, citing
+that paragraph (plus any other retrieved paragraph the number check adds). Nothing answers: the
+bot abstains. The idea: a 1.5B model reads one short source better than three, and an answer
+tied to one paragraph cannot cite the wrong one of three. The cost: an abstention takes up to
+three calls, each with a shorter prompt.
+
+Writes the usual report (report.json, report.md, chart.png) into DIR (default
+``reports/per-source``) so it can be compared item by item with ``qa eval --backend local``.
+This is an experiment, not part of the pipeline: see README "Answers and backends".
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import qa.answering as answering
+from qa.config import PROJECT_ROOT, Settings
+from qa.eval import Checkpoint, real_search, real_stream, run_evaluation
+from qa.evalset import DEFAULT_PATH, load_known_answers
+from qa.models import Answer
+from qa.prompts import message
+from qa.report import console_tables, write_report
+
+
+class PerSourceRun(answering._Run):
+    """``_Run`` whose LLM step asks about the retrieved paragraphs one at a time, best first."""
+
+    def _generate(self, model: Any) -> Iterator[str | Answer]:
+        retrieved = list(self.passages)
+        shown = retrieved[: self.settings.answer_passages]
+        not_found = message("not_found", self.lang)
+        attempts = 0
+        try:
+            for passage in shown:
+                attempts += 1
+                self.passages = [passage]
+                first_before = self._first_token
+                streamed = False
+                final: Answer | None = None
+                for item in super()._generate(model):
+                    if isinstance(item, Answer):
+                        final = item
+                    elif item != not_found:
+                        streamed = True
+                        yield item
+                assert final is not None
+                if final.found:
+                    final.passages = shown
+                    final.timings["attempts"] = attempts
+                    yield final
+                    return
+                if not streamed:
+                    self._first_token = first_before  # the abstention message was not shown
+        finally:
+            self.passages = retrieved
+        self.timings["attempts"] = attempts
+        yield from self._abstain(shown, "no source answered on its own")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--report", type=Path, default=PROJECT_ROOT / "reports" / "per-source")
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+
+    settings = Settings().model_copy(update={"llm": "local"})
+    items = load_known_answers(DEFAULT_PATH)[: args.limit]
+    answering._Run = PerSourceRun  # type: ignore[misc]  # the experiment's only change
+    checkpoint = Checkpoint(args.report / "answers.jsonl", "local", resume=True)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        print(f"\r{stage} {done}/{total}", end="", flush=True)
+
+    report = run_evaluation(
+        items,
+        real_search(settings),
+        real_stream(settings),
+        backend="local",
+        settings=settings,
+        set_path=DEFAULT_PATH,
+        progress=progress,
+        checkpoint=checkpoint,
+    )
+    print()
+    from rich.console import Console
+
+    console = Console(width=120)
+    for table in console_tables(report):
+        console.print(table)
+    for path in write_report(report, args.report):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
