@@ -135,6 +135,8 @@ class _Run:
         t = time.perf_counter()
         self.passages = list(self.retriever.search(self.query, self.settings.top_k))
         self.timings["retrieval"] = time.perf_counter() - t
+        if model is not None and self.settings.rerank == "llm":
+            self._rerank(model)
         if model is None:
             yield from self._extractive(fallback_reason=None)
             return
@@ -149,6 +151,22 @@ class _Run:
             yield from self._extractive(fallback_reason=str(exc))
 
     # --- LLM path ------------------------------------------------------------------------
+
+    def _rerank(self, model: BaseChatModel) -> None:
+        """Reorder the retrieved passages by the model's judgement (``QA_RERANK=llm``); a failure
+        that may pass keeps the retrieval order."""
+        from qa.llm import TransientBackendError
+        from qa.rerank import rerank
+
+        t = time.perf_counter()
+        try:
+            self.passages = rerank(
+                self.query, self.passages, model, self.settings, full_text=lambda p: self._full(p).text
+            )
+        except TransientBackendError as exc:
+            log.warning("reranking failed (%s); keeping the retrieval order", exc)
+        finally:
+            self.timings["rerank"] = time.perf_counter() - t
 
     def _generate(self, model: BaseChatModel) -> Iterator[str | Answer]:
         from qa.llm import TransientBackendError

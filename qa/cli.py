@@ -100,15 +100,29 @@ def search(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The question, in any language.")],
     k: Annotated[int, typer.Option("-k", "--k", help="How many passages to show.")] = 5,
+    rerank: Annotated[
+        bool,
+        typer.Option("--rerank", help="Reorder the top QA_TOP_K with the language model (as QA_RERANK=llm)."),
+    ] = False,
 ) -> None:
     """Show the paragraphs that best match a question: `file ¶n  score  text`."""
     from qa.retrieve import Retriever
 
-    passages = Retriever(settings_from(ctx)).search(question, k)
+    settings = settings_from(ctx)
+    if rerank:
+        settings = settings.model_copy(update={"rerank": "llm"})
+    retriever = Retriever(settings)
+    passages = retriever.search(question, k)
+    if settings.rerank == "llm":
+        from qa.rerank import rerank_search
+        from qa.retrieve import validate_question
+
+        passages = rerank_search(validate_question(question, settings), passages, settings, retriever)
     width = max(20, console.width - 40)
     for p in passages:
         text = p.text if len(p.text) <= width else p.text[: width - 1] + "…"
-        console.print(f"[bold]{p.label}[/bold]  {p.score:.3f}  {text}", highlight=False)
+        judged = f"  p(yes) {p.relevance:.2f}" if p.relevance is not None else ""
+        console.print(f"[bold]{p.label}[/bold]  {p.score:.3f}{judged}  {text}", highlight=False)
 
 
 @app.command("eval")

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=50)
     max_k: int = Field(default=50, ge=1)
     max_question_chars: int = Field(default=2000, ge=10)
+    rerank: Literal["none", "llm"] = "none"
 
     # Answering
     llm: LLMBackend | None = None

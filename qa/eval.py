@@ -443,13 +443,15 @@ def real_stream(settings: Settings) -> StreamFn:
 
 
 def real_search(settings: Settings) -> SearchFn:
-    """The shared retriever for ``settings`` (builds or refreshes its index on first use)."""
+    """``qa.search`` with ``settings``: the shared retriever (which builds or refreshes its index
+    on first use), reranked by the language model under ``QA_RERANK=llm``."""
     from qa.retrieve import get_retriever
+    from qa.retrieve import search as search_with
 
-    retriever = get_retriever(settings)
+    get_retriever(settings)
 
     def search(question: str, k: int) -> Sequence[Passage]:
-        return retriever.search(question, k)
+        return search_with(question, k, settings=settings)
 
     return search
 

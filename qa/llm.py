@@ -141,6 +141,44 @@ def stream_chat(
         raise translate_error(exc, base_url=base_url, secrets=secrets) from None
 
 
+def first_token_alternatives(
+    model: BaseChatModel,
+    messages: list[tuple[str, str]],
+    *,
+    top: int = 10,
+    base_url: str | None = None,
+    secrets: Iterable[str] = (),
+) -> dict[str, float]:
+    """The ``top`` most likely first tokens of ``model``'s reply to ``messages``, with their
+    log-probabilities (``{token: logprob}``); one token is generated.
+
+    Works with any chat model that reports OpenAI-style ``logprobs`` in its response metadata
+    (ChatOpenAI and OpenAI-compatible servers that support them, the local llama.cpp model).
+    A server that returns none is a TransientBackendError. Errors as in :func:`stream_chat`.
+    """
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+    lc_messages = [kinds[role](content=content) for role, content in messages]
+    tokens: list[dict[str, Any]] = []
+    try:
+        for chunk in model.stream(lc_messages, max_tokens=1, logprobs=True, top_logprobs=top):
+            tokens += ((chunk.response_metadata or {}).get("logprobs") or {}).get("content") or []
+    except BackendError:
+        raise
+    except Exception as exc:
+        log.debug("backend call failed: %s", type(exc).__name__)
+        raise translate_error(exc, base_url=base_url, secrets=secrets) from None
+    if not tokens:
+        raise TransientBackendError("The language model returned no token log-probabilities")
+    first = tokens[0]
+    alternatives = {
+        str(alt.get("token", "")): float(alt["logprob"]) for alt in first.get("top_logprobs") or []
+    }
+    alternatives.setdefault(str(first.get("token", "")), float(first.get("logprob", 0.0)))
+    return alternatives
+
+
 def translate_error(
     exc: BaseException, *, base_url: str | None = None, secrets: Iterable[str] = ()
 ) -> BackendError:

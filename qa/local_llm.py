@@ -146,6 +146,9 @@ class LocalChatModel(BaseChatModel):
         }
         if stop:
             request["stop"] = stop
+        for option in ("logprobs", "top_logprobs"):  # as ChatOpenAI takes them
+            if kwargs.get(option) is not None:
+                request[option] = kwargs[option]
         request.update(kwargs.get("extra_body") or {})
         return request
 

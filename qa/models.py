@@ -20,6 +20,8 @@ class Passage:
     similarity: float | None = None
     # The 0-based number of that best-matching sentence within the paragraph, when known.
     sentence: int | None = None
+    # With QA_RERANK=llm: the model's probability (0..1) that the paragraph states the answer.
+    relevance: float | None = None
 
     @property
     def label(self) -> str:

@@ -324,5 +324,19 @@ def get_retriever(settings: Settings | None = None) -> Retriever:
 
 
 def search(question: str, k: int = 5, *, settings: Settings | None = None) -> list[Passage]:
-    """The ``k`` paragraphs of the articles that best answer ``question``, best first."""
-    return get_retriever(settings).search(question, k)
+    """The ``k`` paragraphs of the articles that best answer ``question``, best first.
+
+    With ``QA_RERANK=llm`` the first ``QA_TOP_K`` are reordered by the language model
+    (:mod:`qa.rerank`; about half a second per paragraph with the bundled model).
+    """
+    if settings is None:
+        from qa.config import get_settings
+
+        settings = get_settings()
+    retriever = get_retriever(settings)
+    passages = retriever.search(question, k)
+    if settings.rerank == "llm":
+        from qa.rerank import rerank_search
+
+        passages = rerank_search(validate_question(question, settings), passages, settings, retriever)
+    return passages

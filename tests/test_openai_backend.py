@@ -83,6 +83,31 @@ def test_answer_streams_over_http_from_a_real_server(
 
 
 @pytest.mark.slow
+def test_rerank_reads_token_probabilities_over_http(llama_server: str, settings: Settings) -> None:
+    """QA_RERANK=llm through ChatOpenAI: the server's logprobs reach the judgement."""
+    from qa.llm import get_chat_model
+    from qa.rerank import rerank
+
+    s = openai_settings(settings, llama_server, llm_timeout=600.0)
+    corpus = load_corpus(SEEDS)
+    reception = ("001_5da9f8a340a8f379.txt", 4)
+    refs = [reception, CHAPTERS]
+    ranked = FakeRetriever(corpus, refs).search("How many chapters does the Hanoi Convention have?")
+    out = rerank(
+        "How many chapters does the Hanoi Convention have?",
+        ranked,
+        get_chat_model(s),
+        s,
+        full_text=lambda p: corpus.paragraph(p.file, p.paragraph).text,
+    )
+    judged = {(p.file, p.paragraph): p.relevance for p in out}
+    assert set(judged) == set(refs)
+    assert all(r is not None and 0.0 <= r <= 1.0 for r in judged.values())
+    # The paragraph that states "9 Kapiteln" is judged more relevant than the reception one.
+    assert judged[CHAPTERS] > judged[reception] + 0.2, judged
+
+
+@pytest.mark.slow
 def test_wrong_api_key_is_a_clear_error_not_a_fallback(
     llama_server: str, settings: Settings, retriever: FakeRetriever
 ) -> None:

@@ -1,0 +1,148 @@
+"""The local LLM as a reranker of the top 5 paragraphs (``QA_RERANK=llm``), and as an answerability signal.
+
+    .venv/bin/python benchmarks/llm_rerank.py [--cache FILE] [--limit N]
+
+For every item of the known-answer set (answerable and unanswerable; follow-ups by their
+standalone form), ``qa.search`` gives the top 5 paragraphs. The bundled 1.5B model then reads
+each paragraph (the same excerpt the answer prompt would show) with the question and is asked
+whether the paragraph states the answer; its judgement is the probability of "yes" against
+"no" in the first token it would write (llama.cpp's top log-probabilities; one token, greedy,
+nothing else generated). The prompts and the reading of the judgement are ``qa.rerank``'s. Scores are cached in FILE (default ``reports/llm-rerank/scores.jsonl``;
+an interrupted run resumes).
+
+Printed, on the answerable items (whole set and the odd/even halves): recall@1 and MRR of the
+shipped order, of the LLM's order alone, and of the two fused by reciprocal rank (k = 60, the
+method's usual constant; recall@5 cannot change: the same five paragraphs are reordered); and
+how well the best "yes" probability of an item separates answerable from unanswerable items
+(ROC AUC). Also the time one judgement takes (p50/p95), which is what the pipeline would pay
+per paragraph.
+
+The end-to-end figures come from the product itself: ``QA_RERANK=llm qa eval --only retrieval``
+and ``QA_RERANK=llm qa eval --backend local``. See README "Index and search".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from qa.answering import excerpt
+from qa.config import PROJECT_ROOT, Settings
+from qa.evalset import DEFAULT_PATH, first_hit_rank, load_known_answers
+from qa.llm import first_token_alternatives
+from qa.local_llm import LocalChatModel
+from qa.prompts import render
+from qa.rerank import fuse, yes_probability
+from qa.retrieve import get_retriever
+
+K = 5
+
+
+def judge(model: LocalChatModel, question: str, passage: str) -> tuple[float, float]:
+    """The shipped judgement (qa.rerank's prompts and yes/no reading) and the seconds it took."""
+    messages = [
+        ("system", render("rerank_system")),
+        ("user", render("rerank", passage=passage, question=question)),
+    ]
+    start = time.perf_counter()
+    alternatives = first_token_alternatives(model, messages)
+    return yes_probability(alternatives), time.perf_counter() - start
+
+
+def collect(settings: Settings, path: Path, limit: int | None) -> list[dict[str, Any]]:
+    items = load_known_answers(DEFAULT_PATH)[:limit]
+    done: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            done[row["id"]] = row
+    path.parent.mkdir(parents=True, exist_ok=True)
+    retriever = get_retriever(settings)
+    model = LocalChatModel.from_settings(settings)
+    rows = []
+    for number, item in enumerate(items, start=1):
+        if item.id in done:
+            rows.append(done[item.id])
+            continue
+        passages = retriever.search(item.retrieval_query, K)
+        scored = []
+        for p in passages:
+            full = retriever.corpus.paragraph(p.file, p.paragraph).text
+            prob, seconds = judge(
+                model, item.retrieval_query, excerpt(full, p.sentence, settings.answer_source_chars)
+            )
+            scored.append(
+                {"file": p.file, "paragraph": p.paragraph, "text": full, "p_yes": prob, "seconds": seconds}
+            )
+        row = {"id": item.id, "answerable": item.answerable, "passages": scored}
+        rows.append(row)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"\r{number}/{len(items)}", end="", flush=True)
+    print()
+    return rows
+
+
+def auc(positives: list[float], negatives: list[float]) -> float:
+    pairs = [(p > n) + 0.5 * (p == n) for p in positives for n in negatives]
+    return sum(pairs) / len(pairs)
+
+
+def orders(passages: list[dict[str, Any]]) -> dict[str, list[int]]:
+    shipped = list(range(len(passages)))
+    llm = sorted(shipped, key=lambda i: (-passages[i]["p_yes"], i))
+    fused = fuse(shipped, [p["p_yes"] for p in passages])  # what QA_RERANK=llm does
+    return {"shipped": shipped, "llm": llm, "fused (RRF)": fused}
+
+
+def report(rows: list[dict[str, Any]]) -> None:
+    items = {item.id: item for item in load_known_answers(DEFAULT_PATH)}
+    answerable = [r for r in rows if r["answerable"]]
+    print(f"{len(answerable)} answerable items, {len(rows) - len(answerable)} unanswerable")
+    for name in ("shipped", "llm", "fused (RRF)"):
+        figures = []
+        for part in (answerable, answerable[0::2], answerable[1::2]):
+            ranks = []
+            for row in part:
+                ranked = [
+                    (row["passages"][i]["file"], row["passages"][i]["paragraph"], row["passages"][i]["text"])
+                    for i in orders(row["passages"])[name]
+                ]
+                ranks.append(first_hit_rank(items[row["id"]], ranked))
+            r1 = sum(r == 1 for r in ranks) / len(ranks)
+            mrr = sum(1 / r for r in ranks if r) / len(ranks)
+            figures.append(f"recall@1 {r1:.3f} MRR {mrr:.3f}")
+        print(f"{name:12s} whole: {figures[0]} | halves: {figures[1]} / {figures[2]}")
+    best = {r["id"]: max(p["p_yes"] for p in r["passages"]) for r in rows}
+    pos = [best[r["id"]] for r in rows if r["answerable"]]
+    neg = [best[r["id"]] for r in rows if not r["answerable"]]
+    if pos and neg:
+        print(f"answerability from the best P(yes): ROC AUC {auc(pos, neg):.3f}")
+    seconds = sorted(p["seconds"] for r in rows for p in r["passages"])
+    p95 = seconds[min(len(seconds) - 1, math.ceil(0.95 * len(seconds)) - 1)]
+    print(
+        f"one judgement: p50 {statistics.median(seconds):.2f} s, p95 {p95:.2f} s ({len(seconds)} judgements)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--cache", type=Path, default=PROJECT_ROOT / "reports" / "llm-rerank" / "scores.jsonl"
+    )
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument(
+        "--answers", type=Path, default=None, help="also run the answers into this report folder"
+    )
+    args = parser.parse_args()
+    settings = Settings().model_copy(update={"llm": "local"})
+    report(collect(settings, args.cache, args.limit))
+
+
+if __name__ == "__main__":
+    main()
