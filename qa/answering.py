@@ -1,7 +1,8 @@
 """``qa.answer`` / ``qa.stream_answer``: question → retrieval → prompt → model → checked citations.
 
 Steps: validate the question; condense a follow-up into a standalone question (when there is
-history); retrieve; show the model a few numbered sources; stream its JSON reply (the
+history); retrieve (with ``QA_RERANK=llm``, let the model reorder what was retrieved: :mod:`qa.rerank`);
+show the model a few numbered sources; stream its JSON reply (the
 "answer" field streams as text); map source numbers to paragraphs, dropping invented
 ones; check that every number in the answer occurs in a cited paragraph; abstain in the
 question's language when the model says the sources do not answer or the check fails.
