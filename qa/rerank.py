@@ -99,14 +99,8 @@ def rerank(
     log.debug(
         "rerank judgements: %s", [(p.label, round(r, 3)) for p, r in zip(passages, relevance, strict=True)]
     )
-    return [replace(p, relevance=r) for p, r in _fused_with_scores(passages, relevance)]
-
-
-def _fused_with_scores(
-    passages: Sequence[Passage], relevance: Sequence[float]
-) -> list[tuple[Passage, float]]:
-    score = {id(p): r for p, r in zip(passages, relevance, strict=True)}
-    return [(p, score[id(p)]) for p in fuse(passages, relevance)]
+    order = fuse(range(len(passages)), relevance)
+    return [replace(passages[i], relevance=relevance[i]) for i in order]
 
 
 def rerank_search(
