@@ -156,18 +156,13 @@ class _Run:
     def _rerank(self, model: BaseChatModel) -> None:
         """Reorder the retrieved passages by the model's judgement (``QA_RERANK=llm``); a failure
         that may pass keeps the retrieval order."""
-        from qa.llm import TransientBackendError
-        from qa.rerank import rerank
+        from qa.rerank import rerank_or_keep
 
         t = time.perf_counter()
-        try:
-            self.passages = rerank(
-                self.query, self.passages, model, self.settings, full_text=lambda p: self._full(p).text
-            )
-        except TransientBackendError as exc:
-            log.warning("reranking failed (%s); keeping the retrieval order", exc)
-        finally:
-            self.timings["rerank"] = time.perf_counter() - t
+        self.passages = rerank_or_keep(
+            self.query, self.passages, model, self.settings, full_text=lambda p: self._full(p).text
+        )
+        self.timings["rerank"] = time.perf_counter() - t
 
     def _generate(self, model: BaseChatModel) -> Iterator[str | Answer]:
         from qa.llm import TransientBackendError
@@ -313,17 +308,22 @@ class _Run:
         return Citation(passage.file, passage.paragraph, self._full(passage).text)
 
     def _full(self, passage: Passage) -> Passage:
-        """``passage`` with the paragraph's full text from the corpus (the index may hold a variant)."""
-        from dataclasses import replace
+        return full_paragraph(self.retriever, passage)
 
-        from qa.errors import QAError
 
-        try:
-            text = self.retriever.corpus.paragraph(passage.file, passage.paragraph).text
-        except (QAError, AttributeError) as exc:
-            log.debug("full text of %s unavailable (%s); using the passage text", passage.label, exc)
-            return passage
-        return passage if text == passage.text else replace(passage, text=text)
+def full_paragraph(retriever: Any, passage: Passage) -> Passage:
+    """``passage`` with the paragraph's full text from ``retriever``'s corpus (the index may hold
+    a variant); ``passage`` itself when the corpus cannot give it."""
+    from dataclasses import replace
+
+    from qa.errors import QAError
+
+    try:
+        text = retriever.corpus.paragraph(passage.file, passage.paragraph).text
+    except (QAError, AttributeError) as exc:
+        log.debug("full text of %s unavailable (%s); using the passage text", passage.label, exc)
+        return passage
+    return passage if text == passage.text else replace(passage, text=text)
 
 
 def _chat(

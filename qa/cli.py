@@ -107,17 +107,12 @@ def search(
 ) -> None:
     """Show the paragraphs that best match a question: `file ¶n  score  text`."""
     from qa.retrieve import Retriever
+    from qa.retrieve import search as search_passages
 
     settings = settings_from(ctx)
     if rerank:
         settings = settings.model_copy(update={"rerank": "llm"})
-    retriever = Retriever(settings)
-    passages = retriever.search(question, k)
-    if settings.rerank == "llm":
-        from qa.rerank import rerank_search
-        from qa.retrieve import validate_question
-
-        passages = rerank_search(validate_question(question, settings), passages, settings, retriever)
+    passages = search_passages(question, k, settings=settings, retriever=Retriever(settings))
     width = max(20, console.width - 40)
     for p in passages:
         text = p.text if len(p.text) <= width else p.text[: width - 1] + "…"

@@ -7,10 +7,11 @@ LangChain API change touches this file and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
@@ -122,23 +123,14 @@ def stream_chat(
     Errors come out as BackendError (setup problems) or TransientBackendError (may pass).
     ``deadline`` (a ``time.monotonic()`` value) bounds the whole reply, not just each read.
     """
-    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
-    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
-    lc_messages = [kinds[role](content=content) for role, content in messages]
-    try:
-        for chunk in model.stream(lc_messages, **structured_kwargs(schema)):
+    chunks = _stream_chunks(
+        model, messages, structured_kwargs(schema), deadline=deadline, base_url=base_url, secrets=secrets
+    )
+    with contextlib.closing(chunks):  # a reader that stops early stops the model too
+        for chunk in chunks:
             text = chunk.text if isinstance(chunk.text, str) else str(chunk.content)
             if text:
                 yield text
-            if deadline is not None and time.monotonic() > deadline:
-                raise TransientBackendError("The language model took too long to answer (QA_LLM_TIMEOUT)")
-    except BackendError:
-        raise
-    except Exception as exc:
-        log.debug("backend call failed: %s", type(exc).__name__)
-        # Not chained: the original exception's text may hold a key a server echoed back.
-        raise translate_error(exc, base_url=base_url, secrets=secrets) from None
 
 
 def first_token_alternatives(
@@ -156,19 +148,10 @@ def first_token_alternatives(
     (ChatOpenAI and OpenAI-compatible servers that support them, the local llama.cpp model).
     A server that returns none is a TransientBackendError. Errors as in :func:`stream_chat`.
     """
-    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
-    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
-    lc_messages = [kinds[role](content=content) for role, content in messages]
+    options = {"max_tokens": 1, "logprobs": True, "top_logprobs": top}
     tokens: list[dict[str, Any]] = []
-    try:
-        for chunk in model.stream(lc_messages, max_tokens=1, logprobs=True, top_logprobs=top):
-            tokens += ((chunk.response_metadata or {}).get("logprobs") or {}).get("content") or []
-    except BackendError:
-        raise
-    except Exception as exc:
-        log.debug("backend call failed: %s", type(exc).__name__)
-        raise translate_error(exc, base_url=base_url, secrets=secrets) from None
+    for chunk in _stream_chunks(model, messages, options, base_url=base_url, secrets=secrets):
+        tokens += ((chunk.response_metadata or {}).get("logprobs") or {}).get("content") or []
     if not tokens:
         raise TransientBackendError("The language model returned no token log-probabilities")
     first = tokens[0]
@@ -177,6 +160,34 @@ def first_token_alternatives(
     }
     alternatives.setdefault(str(first.get("token", "")), float(first.get("logprob", 0.0)))
     return alternatives
+
+
+def _stream_chunks(
+    model: BaseChatModel,
+    messages: list[tuple[str, str]],
+    options: dict[str, Any],
+    *,
+    deadline: float | None = None,
+    base_url: str | None = None,
+    secrets: Iterable[str] = (),
+) -> Generator[Any, None, None]:
+    """The message chunks of ``model.stream`` for ``messages`` ((role, content) pairs) and
+    ``options``, with the deadline enforced and errors translated (see :func:`stream_chat`)."""
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+    lc_messages = [kinds[role](content=content) for role, content in messages]
+    try:
+        for chunk in model.stream(lc_messages, **options):
+            yield chunk
+            if deadline is not None and time.monotonic() > deadline:
+                raise TransientBackendError("The language model took too long to answer (QA_LLM_TIMEOUT)")
+    except BackendError:
+        raise
+    except Exception as exc:
+        log.debug("backend call failed: %s", type(exc).__name__)
+        # Not chained: the original exception's text may hold a key a server echoed back.
+        raise translate_error(exc, base_url=base_url, secrets=secrets) from None
 
 
 def translate_error(

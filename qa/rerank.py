@@ -103,38 +103,54 @@ def rerank(
     return [replace(passages[i], relevance=relevance[i]) for i in order]
 
 
-def rerank_search(
-    question: str, passages: Sequence[Passage], settings: Settings, retriever: object = None
+def rerank_or_keep(
+    question: str,
+    passages: Sequence[Passage],
+    model: BaseChatModel,
+    settings: Settings,
+    *,
+    full_text: Callable[[Passage], str] | None = None,
 ) -> list[Passage]:
-    """What ``qa.search`` returns under ``QA_RERANK=llm``: the first ``QA_TOP_K`` of ``passages``
-    reordered by the configured backend's model, the rest after them unchanged.
+    """:func:`rerank`, or ``passages`` in retrieval order (with a warning) when a judgement fails
+    in a way that may pass (timeout, server error). Setup errors propagate."""
+    from qa.llm import TransientBackendError
 
-    Needs a language model: with ``QA_LLM=extractive`` it is a ConfigError. A backend failure
-    that may pass (timeout, server error) keeps the retrieval order, with a warning.
-    """
-    from qa.errors import ConfigError
-    from qa.llm import TransientBackendError, get_chat_model
-
-    if settings.llm_backend == "extractive":
-        raise ConfigError("QA_RERANK=llm needs a language model, but QA_LLM=extractive has none.")
-    model = get_chat_model(settings)
-    head, tail = list(passages[: settings.top_k]), list(passages[settings.top_k :])
     try:
-        return rerank(question, head, model, settings, full_text=_full_text_of(retriever)) + tail
+        return rerank(question, passages, model, settings, full_text=full_text)
     except TransientBackendError as exc:
         log.warning("reranking failed (%s); keeping the retrieval order", exc)
         return list(passages)
 
 
-def _full_text_of(retriever: object) -> Callable[[Passage], str] | None:
-    corpus = getattr(retriever, "corpus", None)
-    if corpus is None:
-        return None
+def reranking_model(settings: Settings) -> BaseChatModel:
+    """The chat model that judges paragraphs under ``QA_RERANK=llm``: the configured backend's.
 
-    def full_text(passage: Passage) -> str:
-        try:
-            return str(corpus.paragraph(passage.file, passage.paragraph).text)
-        except Exception:  # the paragraph changed since it was indexed: use the indexed text
-            return passage.text
+    With ``QA_LLM=extractive`` there is none: a ConfigError. Setup errors of the backend (no API
+    key, missing model file) surface here, before any search work.
+    """
+    from qa.errors import ConfigError
+    from qa.llm import get_chat_model
 
-    return full_text
+    if settings.llm_backend == "extractive":
+        raise ConfigError("QA_RERANK=llm needs a language model, but QA_LLM=extractive has none.")
+    return get_chat_model(settings)
+
+
+def rerank_search(
+    question: str,
+    passages: Sequence[Passage],
+    model: BaseChatModel,
+    settings: Settings,
+    retriever: object = None,
+) -> list[Passage]:
+    """What ``qa.search`` returns under ``QA_RERANK=llm``: the first ``QA_TOP_K`` of ``passages``
+    reordered by ``model`` (see :func:`reranking_model`), the rest after them unchanged. A
+    backend failure that may pass (timeout, server error) keeps the retrieval order, with a warning.
+    """
+    from qa.answering import full_paragraph
+
+    head, tail = list(passages[: settings.top_k]), list(passages[settings.top_k :])
+    reranked = rerank_or_keep(
+        question, head, model, settings, full_text=lambda p: full_paragraph(retriever, p).text
+    )
+    return reranked + tail

@@ -323,20 +323,24 @@ def get_retriever(settings: Settings | None = None) -> Retriever:
         return retriever
 
 
-def search(question: str, k: int = 5, *, settings: Settings | None = None) -> list[Passage]:
+def search(
+    question: str, k: int = 5, *, settings: Settings | None = None, retriever: Retriever | None = None
+) -> list[Passage]:
     """The ``k`` paragraphs of the articles that best answer ``question``, best first.
 
     With ``QA_RERANK=llm`` the first ``QA_TOP_K`` are reordered by the language model
-    (:mod:`qa.rerank`; about half a second per paragraph with the bundled model).
+    (:mod:`qa.rerank`; about half a second per paragraph with the bundled model). ``retriever``
+    defaults to the shared one for ``settings``.
     """
     if settings is None:
         from qa.config import get_settings
 
         settings = get_settings()
-    retriever = get_retriever(settings)
-    passages = retriever.search(question, k)
-    if settings.rerank == "llm":
-        from qa.rerank import rerank_search
+    retriever = retriever if retriever is not None else get_retriever(settings)
+    if settings.rerank != "llm":
+        return retriever.search(question, k)
+    from qa.rerank import rerank_search, reranking_model
 
-        passages = rerank_search(validate_question(question, settings), passages, settings, retriever)
-    return passages
+    model = reranking_model(settings)  # a setup problem is reported before any search work
+    passages = retriever.search(question, k)
+    return rerank_search(validate_question(question, settings), passages, model, settings, retriever)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,17 @@ def test_missing_sources_is_a_clean_error(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "does not exist" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_search_rerank_without_a_language_model_is_a_clean_error(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "qa", "--sources", str(SEEDS), "search", "--rerank", "Wie viele Kapitel?"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QA_LLM": "extractive", "QA_INDEX_DIR": str(tmp_path / "index")},
+    )
+    assert out.returncode == 1
+    assert "QA_RERANK=llm needs a language model" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "index").exists()  # refused before any index work

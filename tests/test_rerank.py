@@ -25,7 +25,8 @@ from qa.errors import ConfigError
 from qa.llm import TransientBackendError, first_token_alternatives
 from qa.local_llm import LocalChatModel
 from qa.models import Answer, Passage
-from qa.rerank import fuse, rerank, rerank_search, yes_probability
+from qa.rerank import fuse, rerank, reranking_model, yes_probability
+from qa.retrieve import search
 from tests.conftest import SEEDS
 from tests.test_answer import CHAPTERS, FakeRetriever
 
@@ -123,7 +124,7 @@ def test_fusion_moves_a_confident_paragraph_up_but_keeps_retrieval_order_on_ties
 def test_rerank_puts_the_paragraph_the_model_judges_relevant_first(
     corpus: Corpus, settings: Settings
 ) -> None:
-    model = JudgingChatModel(calls=[])
+    model = JudgingChatModel()
     ranked = passages(corpus, [RECEPTION, GUTERRES, CHAPTERS])
     out = rerank("How many chapters does the Hanoi Convention have?", ranked, model, settings)
     # Fused with the retrieval order: third → second; the first keeps its place (its fused
@@ -137,20 +138,33 @@ def test_rerank_puts_the_paragraph_the_model_judges_relevant_first(
 
 
 def test_a_model_without_log_probabilities_is_a_transient_backend_error(settings: Settings) -> None:
-    model = JudgingChatModel(calls=[], with_logprobs=False)
+    model = JudgingChatModel(with_logprobs=False)
     with pytest.raises(TransientBackendError, match="log-probabilities"):
         first_token_alternatives(model, [("user", "Passage: x\n\nQuestion: y")])
 
 
-def test_the_answer_pipeline_shows_the_model_the_reranked_sources(corpus: Corpus, settings: Settings) -> None:
+def ask_chapters(corpus: Corpus, settings: Settings, model: JudgingChatModel, *, rerank: bool) -> Answer:
+    """The answer pipeline over [reception, Guterres, chapters] (retrieval order) with ``model``."""
     retriever = FakeRetriever(corpus, [RECEPTION, GUTERRES, CHAPTERS])
-    answer_reply = json.dumps({"answer": "9", "sources": [2], "found": True})
-    model = JudgingChatModel(calls=[], answer_reply=answer_reply)
-    run_settings = settings.model_copy(update={"llm": "openai", "llm_fallback": "none", "rerank": "llm"})
+    update = {"llm": "openai", "llm_fallback": "none", "rerank": "llm" if rerank else "none"}
     final = list(
-        stream_answer("How many chapters?", settings=run_settings, retriever=retriever, chat_model=model)
+        stream_answer(
+            "How many chapters?",
+            settings=settings.model_copy(update=update),
+            retriever=retriever,
+            chat_model=model,
+        )
     )[-1]
     assert isinstance(final, Answer)
+    return final
+
+
+def chapters_reply(source: int) -> str:
+    return json.dumps({"answer": "9", "sources": [source], "found": True})
+
+
+def test_the_answer_pipeline_shows_the_model_the_reranked_sources(corpus: Corpus, settings: Settings) -> None:
+    final = ask_chapters(corpus, settings, JudgingChatModel(answer_reply=chapters_reply(2)), rerank=True)
     # The model was shown the reranked order: source [2] is the chapters paragraph.
     assert [(p.file, p.paragraph) for p in final.passages] == [RECEPTION, CHAPTERS, GUTERRES]
     assert final.found and [(c.file, c.paragraph) for c in final.citations] == [CHAPTERS]
@@ -159,30 +173,16 @@ def test_the_answer_pipeline_shows_the_model_the_reranked_sources(corpus: Corpus
 
 
 def test_without_rerank_the_pipeline_keeps_the_retrieval_order(corpus: Corpus, settings: Settings) -> None:
-    retriever = FakeRetriever(corpus, [RECEPTION, GUTERRES, CHAPTERS])
-    model = JudgingChatModel(
-        calls=[], answer_reply=json.dumps({"answer": "9", "sources": [3], "found": True})
-    )
-    run_settings = settings.model_copy(update={"llm": "openai", "llm_fallback": "none"})
-    final = list(
-        stream_answer("How many chapters?", settings=run_settings, retriever=retriever, chat_model=model)
-    )[-1]
-    assert isinstance(final, Answer)
+    model = JudgingChatModel(answer_reply=chapters_reply(3))
+    final = ask_chapters(corpus, settings, model, rerank=False)
     assert [(p.file, p.paragraph) for p in final.passages] == [RECEPTION, GUTERRES, CHAPTERS]
     assert all(p.relevance is None for p in final.passages)
     assert not any(c.get("logprobs") for c in model.calls)
 
 
 def test_a_failed_judgement_keeps_the_retrieval_order(corpus: Corpus, settings: Settings) -> None:
-    retriever = FakeRetriever(corpus, [RECEPTION, GUTERRES, CHAPTERS])
-    model = JudgingChatModel(
-        calls=[], with_logprobs=False, answer_reply=json.dumps({"answer": "9", "sources": [3], "found": True})
-    )
-    run_settings = settings.model_copy(update={"llm": "openai", "llm_fallback": "none", "rerank": "llm"})
-    final = list(
-        stream_answer("How many chapters?", settings=run_settings, retriever=retriever, chat_model=model)
-    )[-1]
-    assert isinstance(final, Answer)
+    model = JudgingChatModel(with_logprobs=False, answer_reply=chapters_reply(3))
+    final = ask_chapters(corpus, settings, model, rerank=True)
     assert [(p.file, p.paragraph) for p in final.passages] == [RECEPTION, GUTERRES, CHAPTERS]
     assert final.found and [(c.file, c.paragraph) for c in final.citations] == [CHAPTERS]
 
@@ -190,7 +190,11 @@ def test_a_failed_judgement_keeps_the_retrieval_order(corpus: Corpus, settings: 
 def test_reranked_search_needs_a_language_model(settings: Settings) -> None:
     extractive = settings.model_copy(update={"llm": "extractive", "rerank": "llm"})
     with pytest.raises(ConfigError, match="QA_RERANK=llm needs a language model"):
-        rerank_search("How many chapters?", [], extractive)
+        reranking_model(extractive)
+    # qa.search says so before any search work (the index is never built).
+    with pytest.raises(ConfigError, match="QA_RERANK=llm needs a language model"):
+        search("How many chapters?", settings=extractive)
+    assert not extractive.index_dir.exists() or not any(extractive.index_dir.iterdir())
 
 
 def test_local_model_request_carries_the_log_probability_options() -> None:
