@@ -238,15 +238,22 @@ def test_follow_up_then_clear_conversation(open_chat: Any, settings: Settings) -
         chat.ask("And who chaired the ceremony?", send_button=True)
         assert [q for q, _ in fake.calls[1][1]] == [EXAMPLES[0]]
 
+        # A draft in the question box shows when the server's reset has arrived: it empties it.
+        # The display clears before that, and a question sent in between would carry the old history.
+        draft = chat.page.locator("#qa-question textarea")
+        draft.fill("draft")
         chat.page.locator("#qa-clear").click()
         expect(chat.page.locator(FINAL_MESSAGES)).to_have_count(0, timeout=UI_TIMEOUT_MS)
+        expect(draft).to_have_value("", timeout=UI_TIMEOUT_MS)
         chat.ask("A fresh question about the convention?")
         assert fake.calls[-1][1] == []
 
         # The Chatbot's own trash icon forgets the history too.
         chat.ask("Another question about the convention?")
+        draft.fill("draft")
         chat.page.locator("#qa-chat").get_by_role("button", name=re.compile("clear", re.I)).click()
         expect(chat.page.locator(FINAL_MESSAGES)).to_have_count(0, timeout=UI_TIMEOUT_MS)
+        expect(draft).to_have_value("", timeout=UI_TIMEOUT_MS)
         chat.ask("Last question about the convention?")
         assert fake.calls[-1][1] == []
         chat.assert_clean()
