@@ -82,6 +82,11 @@ watch('value', () => {
 });
 """
 
+# Lock and unlock the question box and Send button in the browser (see the clear buttons).
+_QUESTION_CONTROLS = "document.querySelectorAll('#qa-question textarea, #qa-send')"
+LOCK_QUESTION_JS = f"() => {{ {_QUESTION_CONTROLS}.forEach((el) => {{ el.disabled = true; }}); }}"
+UNLOCK_QUESTION_JS = f"() => {{ {_QUESTION_CONTROLS}.forEach((el) => {{ el.disabled = false; }}); }}"
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -348,9 +353,15 @@ def build_app(
             return "", [], [], DETAILS_PLACEHOLDER, VIEWER_PLACEHOLDER
 
         reset_outputs = [question, chatbot, turns, details, viewer]
-        clear.click(reset, None, reset_outputs, queue=False, api_visibility="private")
-        # The Chatbot's own trash icon must forget the history too, not just the display.
-        chatbot.clear(reset, None, reset_outputs, queue=False, api_visibility="private")
+        # The Chatbot's own trash icon must forget the history too, not just the display. Both
+        # clear the display at once but the history only when the server's reset returns; a
+        # question sent in between would carry the old history, so the question box and Send
+        # are locked in the browser until then (unlocked even when the reset fails).
+        for trigger in (clear.click, chatbot.clear):
+            trigger(None, None, None, js=LOCK_QUESTION_JS, queue=False, api_visibility="private")
+            trigger(reset, None, reset_outputs, queue=False, api_visibility="private").then(
+                None, None, None, js=UNLOCK_QUESTION_JS, queue=False, api_visibility="private"
+            )
         viewer.cite(  # custom event named in VIEWER_JS
             make_open_citation(corpus_fn),
             None,

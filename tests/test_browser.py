@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ UI_TIMEOUT_MS = 15_000
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '<img src=x onerror="window.__xss=1;alert(2)">'
 FINAL_MESSAGES = "#qa-chat .qa-answer:not(.qa-streaming), #qa-chat .qa-error"
+RESET_URL = "**/run/predict"  # events with queue=False, such as the clear buttons' reset
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +130,23 @@ def open_first_citation(chat: ChatPage, message: Any) -> tuple[str, int, Any]:
     expect(highlighted).to_have_attribute("id", f"qa-para-{paragraph}", timeout=UI_TIMEOUT_MS)
     expect(chat.page.locator("#qa-viewer .qa-article-head")).to_contain_text(file)
     return file, paragraph, highlighted
+
+
+@contextmanager
+def held_requests(page: Page, url: str) -> Iterator[list[Any]]:
+    """Hold back the requests to ``url`` made inside the block (yields them); send them on at its end."""
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    page.route(url, hold)
+    try:
+        yield held
+    finally:
+        for route in held:
+            route.continue_()
+        page.unroute(url, hold)
 
 
 def in_view(locator: Any) -> bool:
@@ -238,22 +257,24 @@ def test_follow_up_then_clear_conversation(open_chat: Any, settings: Settings) -
         chat.ask("And who chaired the ceremony?", send_button=True)
         assert [q for q, _ in fake.calls[1][1]] == [EXAMPLES[0]]
 
-        # A draft in the question box shows when the server's reset has arrived: it empties it.
-        # The display clears before that, and a question sent in between would carry the old history.
-        draft = chat.page.locator("#qa-question textarea")
-        draft.fill("draft")
-        chat.page.locator("#qa-clear").click()
-        expect(chat.page.locator(FINAL_MESSAGES)).to_have_count(0, timeout=UI_TIMEOUT_MS)
-        expect(draft).to_have_value("", timeout=UI_TIMEOUT_MS)
-        chat.ask("A fresh question about the convention?")
-        assert fake.calls[-1][1] == []
-
-        # The Chatbot's own trash icon forgets the history too.
-        chat.ask("Another question about the convention?")
-        draft.fill("draft")
-        chat.page.locator("#qa-chat").get_by_role("button", name=re.compile("clear", re.I)).click()
-        expect(chat.page.locator(FINAL_MESSAGES)).to_have_count(0, timeout=UI_TIMEOUT_MS)
-        expect(draft).to_have_value("", timeout=UI_TIMEOUT_MS)
-        chat.ask("Last question about the convention?")
-        assert fake.calls[-1][1] == []
+        # Each clear shows at once, but the history is forgotten only when the server's reset
+        # returns. Hold that reply back: until it arrives the question box and Send are locked,
+        # so no question can carry the old history; afterwards a question starts afresh.
+        box, send = chat.page.locator("#qa-question textarea"), chat.page.locator("#qa-send")
+        clear_buttons = [
+            chat.page.locator("#qa-clear"),
+            chat.page.locator("#qa-chat").get_by_role("button", name=re.compile("clear", re.I)),
+        ]
+        for n, clear_button in enumerate(clear_buttons):
+            if n:
+                chat.ask(f"Question number {n} about the convention?")
+            with held_requests(chat.page, RESET_URL) as held:
+                clear_button.click()
+                expect(box).to_be_disabled(timeout=UI_TIMEOUT_MS)
+                expect(send).to_be_disabled(timeout=UI_TIMEOUT_MS)
+                assert len(held) == 1, "the reset request was not sent"
+            expect(chat.page.locator(FINAL_MESSAGES)).to_have_count(0, timeout=UI_TIMEOUT_MS)
+            expect(box).to_be_enabled(timeout=UI_TIMEOUT_MS)
+            chat.ask("A fresh question about the convention?")
+            assert fake.calls[-1][1] == []
         chat.assert_clean()
