@@ -278,3 +278,30 @@ def test_follow_up_then_clear_conversation(open_chat: Any, settings: Settings) -
             chat.ask("A fresh question about the convention?")
             assert fake.calls[-1][1] == []
         chat.assert_clean()
+
+
+def test_clear_unlocks_the_question_box_when_the_reset_fails(open_chat: Any, settings: Settings) -> None:
+    """A reset that never reaches the server must not leave the question box locked."""
+    corpus = load_corpus(settings.sources_dir)
+    fake = FakeBackend(corpus)
+    with running(
+        build_app(settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus), settings
+    ) as url:
+        chat = open_chat(url)
+        from playwright.sync_api import expect
+
+        chat.ask(EXAMPLES[0])
+        box = chat.page.locator("#qa-question textarea")
+        held: list[Any] = []
+
+        def hold(route: Any) -> None:
+            held.append(route)
+
+        chat.page.route(RESET_URL, hold)
+        chat.page.locator("#qa-clear").click()
+        expect(box).to_be_disabled(timeout=UI_TIMEOUT_MS)
+        held[0].abort("connectionreset")
+        chat.page.unroute(RESET_URL, hold)
+        expect(box).to_be_enabled(timeout=UI_TIMEOUT_MS)
+        chat.ask("Still answering after the failed reset?")
+        chat.assert_clean()
