@@ -12,7 +12,9 @@ an interrupted run resumes).
 
 Printed, on the answerable items (whole set and the odd/even halves): recall@1 and MRR of the
 shipped order, of the LLM's order alone, and of the two fused by reciprocal rank (k = 60, the
-method's usual constant; recall@5 cannot change: the same five paragraphs are reordered); and
+method's usual constant; recall@5 cannot change: the same five paragraphs are reordered); the
+fused order used only when retrieval is unsure (its top two scores closer than a margin; the
+share of items that would pay for judgements is printed too); and
 how well the best "yes" probability of an item separates answerable from unanswerable items
 (ROC AUC). Also the time one judgement takes (p50/p95), which is what the pipeline would pay
 per paragraph.
@@ -41,6 +43,7 @@ from qa.rerank import fuse, yes_probability
 from qa.retrieve import get_retriever
 
 K = 5
+MARGINS = (0.25, 0.5, 1.0)  # in units of the retrieval score (a sum of standardised scores)
 
 
 def judge(model: LocalChatModel, question: str, passage: str) -> tuple[float, float]:
@@ -67,7 +70,12 @@ def collect(settings: Settings, path: Path, limit: int | None) -> list[dict[str,
     rows = []
     for number, item in enumerate(items, start=1):
         if item.id in done:
-            rows.append(done[item.id])
+            row = done[item.id]
+            if any("score" not in p for p in row["passages"]):  # cached before scores were kept
+                scores = {(p.file, p.paragraph): p.score for p in retriever.search(item.retrieval_query, K)}
+                for p in row["passages"]:
+                    p["score"] = scores[(p["file"], p["paragraph"])]
+            rows.append(row)
             continue
         passages = retriever.search(item.retrieval_query, K)
         scored = []
@@ -77,7 +85,14 @@ def collect(settings: Settings, path: Path, limit: int | None) -> list[dict[str,
                 model, item.retrieval_query, excerpt(full, p.sentence, settings.answer_source_chars)
             )
             scored.append(
-                {"file": p.file, "paragraph": p.paragraph, "text": full, "p_yes": prob, "seconds": seconds}
+                {
+                    "file": p.file,
+                    "paragraph": p.paragraph,
+                    "text": full,
+                    "score": p.score,
+                    "p_yes": prob,
+                    "seconds": seconds,
+                }
             )
         row = {"id": item.id, "answerable": item.answerable, "passages": scored}
         rows.append(row)
@@ -97,14 +112,27 @@ def orders(passages: list[dict[str, Any]]) -> dict[str, list[int]]:
     shipped = list(range(len(passages)))
     llm = sorted(shipped, key=lambda i: (-passages[i]["p_yes"], i))
     fused = fuse(shipped, [p["p_yes"] for p in passages])  # what QA_RERANK=llm does
-    return {"shipped": shipped, "llm": llm, "fused (RRF)": fused}
+    found = {"shipped": shipped, "llm": llm, "fused (RRF)": fused}
+    # Reranking only when retrieval is unsure: the top two scores (standardised sums) within MARGIN.
+    margin = passages[0]["score"] - passages[1]["score"] if len(passages) > 1 else math.inf
+    for limit in MARGINS:
+        found[f"fused if margin < {limit}"] = fused if margin < limit else shipped
+    return found
+
+
+def judged_share(rows: list[dict[str, Any]], limit: float) -> float:
+    """The share of ``rows`` whose top two retrieval scores are within ``limit`` (those get judged)."""
+    margins = [r["passages"][0]["score"] - r["passages"][1]["score"] for r in rows]
+    return sum(m < limit for m in margins) / len(margins)
 
 
 def report(rows: list[dict[str, Any]]) -> None:
     items = {item.id: item for item in load_known_answers(DEFAULT_PATH)}
     answerable = [r for r in rows if r["answerable"]]
     print(f"{len(answerable)} answerable items, {len(rows) - len(answerable)} unanswerable")
-    for name in ("shipped", "llm", "fused (RRF)"):
+    names = ["shipped", "llm", "fused (RRF)", *(f"fused if margin < {limit}" for limit in MARGINS)]
+    width = max(map(len, names))
+    for name in names:
         figures = []
         for part in (answerable, answerable[0::2], answerable[1::2]):
             ranks = []
@@ -117,7 +145,9 @@ def report(rows: list[dict[str, Any]]) -> None:
             r1 = sum(r == 1 for r in ranks) / len(ranks)
             mrr = sum(1 / r for r in ranks if r) / len(ranks)
             figures.append(f"recall@1 {r1:.3f} MRR {mrr:.3f}")
-        print(f"{name:12s} whole: {figures[0]} | halves: {figures[1]} / {figures[2]}")
+        print(f"{name:{width}s} whole: {figures[0]} | halves: {figures[1]} / {figures[2]}")
+    for limit in MARGINS:
+        print(f"margin < {limit}: {judged_share(rows, limit):.0%} of all items judged")
     best = {r["id"]: max(p["p_yes"] for p in r["passages"]) for r in rows}
     pos = [best[r["id"]] for r in rows if r["answerable"]]
     neg = [best[r["id"]] for r in rows if not r["answerable"]]
