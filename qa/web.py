@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,7 @@ from qa.web_render import (
     render_details,
     render_error,
     render_partial,
+    render_stopped,
     render_user,
     render_viewer_error,
 )
@@ -177,15 +180,58 @@ def _default_corpus_fn(settings: Settings) -> CorpusFn:
     return corpus
 
 
-def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]]:
+class StopRequests:
+    """The Stop button's requests, one flag per browser session that is answering now.
+
+    The chat handler checks its session's flag between the chunks it streams; the answer's
+    stream is then closed, which stops the model (llama.cpp, or the HTTP stream of a server).
+    """
+
+    def __init__(self) -> None:
+        self._flags: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def answering(self, session: str | None) -> Iterator[threading.Event]:
+        """The flag of ``session`` for one answer (a private one when the session is unknown)."""
+        flag = threading.Event()
+        if session is not None:
+            with self._lock:
+                self._flags[session] = flag
+        try:
+            yield flag
+        finally:
+            if session is not None:
+                with self._lock:
+                    if self._flags.get(session) is flag:
+                        del self._flags[session]
+
+    def stop(self, session: str | None) -> bool:
+        """Ask the answer running in ``session`` to stop; False when none is running."""
+        with self._lock:
+            flag = self._flags.get(session) if session is not None else None
+        if flag is None:
+            return False
+        flag.set()
+        return True
+
+
+def make_respond(
+    stream_fn: StreamFn, stops: StopRequests | None = None
+) -> Callable[..., Iterator[tuple[Any, ...]]]:
     """The chat handler: streams the answer into the chat, then stores the turn in the session state.
 
     Yields ``(textbox, chatbot, turns, details)``; ``None`` for "leave unchanged" is
-    expressed with ``gr.skip()``.
+    expressed with ``gr.skip()``. With ``stops``, the session's Stop button ends the answer:
+    the turn is kept as "stopped" (not part of the history) and the question goes back in the box.
     """
     import gradio as gr
 
-    def respond(question: str | None, turns: list[Turn] | None) -> Iterator[tuple[Any, ...]]:
+    stops = stops or StopRequests()
+
+    def respond(
+        question: str | None, turns: list[Turn] | None, request: gr.Request | None = None
+    ) -> Iterator[tuple[Any, ...]]:
         question = sendable(question) if isinstance(question, str) else ""  # API clients send anything
         turns = list(turns or [])
         if not question.strip():
@@ -194,13 +240,45 @@ def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]
             return
         shown = [*chat_messages(turns), {"role": "user", "content": render_user(question)}]
         yield "", [*shown, {"role": "assistant", "content": render_partial("")}], gr.skip(), gr.skip()
-        text = ""
-        final: Answer | None = None
+        with stops.answering(getattr(request, "session_hash", None)) as stop:
+            yield from _stream_turn(
+                question, turns, shown, lambda: stream_fn(question, history_of(turns)), stop
+            )
+
+    # Gradio injects the request by the parameter's type hint; with postponed annotations the
+    # hint is a string naming a local import, so give it the real class.
+    respond.__annotations__["request"] = gr.Request | None
+    return respond
+
+
+def _stream_turn(
+    question: str,
+    turns: list[Turn],
+    shown: list[dict[str, str]],
+    start: Callable[[], Iterable[str | Answer]],
+    stop: threading.Event,
+) -> Iterator[tuple[Any, ...]]:
+    """Stream one answer (``start()``'s items) into the chat, see :func:`make_respond`.
+
+    The stream is closed however it ends, so a stopped or failed answer stops the model too.
+    """
+    import gradio as gr
+
+    text = ""
+    final: Answer | None = None
+    items: Iterator[str | Answer] | None = None
+    try:
         try:
-            for item in stream_fn(question, history_of(turns)):
+            items = iter(start())
+            for item in items:
                 if isinstance(item, Answer):
                     final = sendable_answer(item)
                     continue
+                if stop.is_set():
+                    log.info("Answer stopped by the user")
+                    turns.append(Turn(question, render_stopped()))
+                    yield question, chat_messages(turns), turns, gr.skip()
+                    return
                 text += sendable(item)
                 yield (
                     gr.skip(),
@@ -224,8 +302,10 @@ def make_respond(stream_fn: StreamFn) -> Callable[..., Iterator[tuple[Any, ...]]
             return
         turns.append(Turn(question, render_answer(final), final))
         yield gr.skip(), chat_messages(turns), turns, render_details(final)
-
-    return respond
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
 
 
 def make_ask(answer_fn: AnswerFn) -> Callable[[str], str]:
@@ -288,6 +368,12 @@ def build_app(
     answer_fn = answer_fn or _default_answer_fn(settings)
     corpus_fn = corpus_fn or _default_corpus_fn(settings)
     limit = settings.max_concurrency
+    stops = StopRequests()
+
+    def stop_answer(request: gr.Request) -> None:
+        stops.stop(request.session_hash)
+
+    stop_answer.__annotations__["request"] = gr.Request  # see make_respond
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         turns = gr.State([])
@@ -321,6 +407,7 @@ def build_app(
                         elem_id="qa-question",
                     )
                     send = gr.Button("Send", variant="primary", scale=1, elem_id="qa-send")
+                    stop = gr.Button("Stop", variant="stop", scale=1, elem_id="qa-stop")
                 clear = gr.Button("Clear conversation", size="sm", elem_id="qa-clear")
                 gr.Examples(EXAMPLES, inputs=[question], label="Example questions", api_visibility="private")
                 with gr.Accordion(
@@ -338,7 +425,7 @@ def build_app(
         # should use the documented ``ask`` endpoint.
         gr.on(
             triggers=[question.submit, send.click],
-            fn=make_respond(stream_fn),
+            fn=make_respond(stream_fn, stops),
             inputs=[question, turns],
             outputs=[question, chatbot, turns, details],
             api_name="chat",
@@ -348,6 +435,9 @@ def build_app(
             show_progress="minimal",
             trigger_mode="once",
         )
+
+        # Outside the queue, so it is heard while this session's answer is being generated.
+        stop.click(stop_answer, None, None, queue=False, api_visibility="private")
 
         def reset() -> tuple[str, list[Any], list[Turn], str, str]:
             return "", [], [], DETAILS_PLACEHOLDER, VIEWER_PLACEHOLDER

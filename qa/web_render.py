@@ -163,6 +163,14 @@ def render_error(message: str) -> str:
     return f'<div class="qa-error"><strong>Sorry:</strong> {text_html(message)}</div>'
 
 
+def render_stopped() -> str:
+    """In place of an answer stopped by the user: the unfinished text had no checked citations."""
+    return (
+        '<div class="qa-stopped"><strong>Stopped.</strong> The unfinished answer is not kept: '
+        "its citations were not checked yet.</div>"
+    )
+
+
 def render_user(question: str) -> str:
     return f'<div class="qa-question">{text_html(question)}</div>'
 
@@ -262,6 +270,7 @@ CSS = """
 .qa-source-num { font-weight: 700; }
 mark.qa-support { background: #fcd34d; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-notice { margin-top: 0.6em; padding: 0.4em 0.6em; border-left: 4px solid #f59e0b; background: rgba(245, 158, 11, 0.12); }
+.qa-stopped { padding: 0.4em 0.6em; border-left: 4px solid #6b7280; background: rgba(107, 114, 128, 0.10); }
 .qa-error { padding: 0.4em 0.6em; border-left: 4px solid #dc2626; background: rgba(220, 38, 38, 0.10); }
 .qa-article { max-height: 70vh; overflow-y: auto; padding: 0.5em 0.8em; border: 1px solid var(--border-color-primary); border-radius: 6px; }
 .qa-article-empty { color: var(--body-text-color-subdued); }

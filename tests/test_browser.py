@@ -8,6 +8,8 @@ test asserts there were none.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ import pytest
 
 from qa.config import Settings
 from qa.corpus import load_corpus
+from qa.models import Answer
 from qa.web import EXAMPLES, build_app
 from qa.web_render import parse_cite_ref
 from tests.web_fakes import FakeBackend, running
@@ -304,4 +307,44 @@ def test_clear_unlocks_the_question_box_when_the_reset_fails(open_chat: Any, set
         chat.page.unroute(RESET_URL, hold)
         expect(box).to_be_enabled(timeout=UI_TIMEOUT_MS)
         chat.ask("Still answering after the failed reset?")
+        chat.assert_clean()
+
+
+def test_stop_button_ends_a_long_answer(open_chat: Any, settings: Settings) -> None:
+    """Stop ends the answer being written: the model's stream is closed and the question comes back."""
+    corpus = load_corpus(settings.sources_dir)
+    fake = FakeBackend(corpus)
+    closed = threading.Event()
+
+    def endless(question: str, history: list[tuple[str, str]]) -> Iterator[str | Answer]:
+        if "fresh" in question:
+            yield from fake.stream(question, history)
+            return
+        try:
+            for _ in range(6000):  # five minutes: far longer than the test waits
+                time.sleep(0.05)
+                yield "more "
+        finally:
+            closed.set()
+
+    with running(
+        build_app(settings, stream_fn=endless, answer_fn=fake.ask, corpus_fn=lambda: corpus), settings
+    ) as url:
+        chat = open_chat(url)
+        from playwright.sync_api import expect
+
+        box = chat.page.locator("#qa-question textarea")
+        box.fill("Tell me everything about the convention")
+        box.press("Enter")
+        expect(chat.page.locator("#qa-chat .qa-streaming")).to_contain_text(
+            "more more", timeout=UI_TIMEOUT_MS
+        )
+        chat.page.locator("#qa-stop").click()
+        expect(chat.page.locator("#qa-chat .qa-stopped")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        expect(chat.page.locator("#qa-chat .qa-streaming")).to_have_count(0)
+        expect(box).to_have_value("Tell me everything about the convention")
+        assert closed.wait(UI_TIMEOUT_MS / 1000), "the answer's stream was not closed"
+        # The chat goes on; the stopped exchange is not part of the history.
+        chat.ask("A fresh question about the convention?")
+        assert fake.calls[-1] == ("A fresh question about the convention?", [])
         chat.assert_clean()

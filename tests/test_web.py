@@ -17,6 +17,7 @@ from qa.web import (
     EMPTY_QUESTION,
     EXAMPLES,
     INTERNAL_ERROR,
+    StopRequests,
     Turn,
     build_app,
     chat_messages,
@@ -122,6 +123,53 @@ def test_a_stream_without_a_final_answer_is_a_backend_error() -> None:
 
     last = run(make_respond(broken), QUESTION, [])[-1]
     assert "ended without an answer" in last[1][-1]["content"]
+
+
+class Session:
+    """What Gradio passes as ``gr.Request``, as far as the chat handler reads it."""
+
+    def __init__(self, session_hash: str) -> None:
+        self.session_hash = session_hash
+
+
+def test_stop_ends_the_answer_closes_its_stream_and_keeps_no_history(fake: FakeBackend) -> None:
+    closed: list[str] = []
+
+    def endless(question: str, history: list[tuple[str, str]]) -> Any:
+        try:
+            while True:
+                yield "more "
+        finally:
+            closed.append(question)
+
+    stops = StopRequests()
+    respond = make_respond(endless, stops)
+    steps = respond("Why?", [], Session("a"))
+    for _ in range(4):  # the question, then streamed text
+        next(steps)
+    assert stops.stop("b") is False  # another session answers nothing: nothing to stop
+    assert stops.stop("a") is True
+    textbox, chat, turns, _ = list(steps)[-1]
+    assert closed == ["Why?"]  # the stream was closed: the model stops generating
+    assert textbox == "Why?"  # given back to be sent again
+    assert "Stopped" in chat[-1]["content"] and "more" not in chat[-1]["content"]
+    assert len(turns) == 1 and turns[0].answer is None and history_of(turns) == []
+    assert stops.stop("a") is False  # the flag went with the answer
+    # The next answer in the session is not stopped by the old request, and has no history.
+    assert list(make_respond(fake.stream, stops)(QUESTION, turns, Session("a")))[-1][2][-1].answer
+    assert fake.calls == [(QUESTION, [])]
+
+
+def test_a_stop_after_the_last_chunk_keeps_the_complete_answer(fake: FakeBackend) -> None:
+    stops = StopRequests()
+    steps = make_respond(fake.stream, stops)(QUESTION, [], Session("a"))
+    items = list(fake.stream(QUESTION, []))
+    chunks = sum(isinstance(item, str) for item in items)
+    for _ in range(1 + chunks):  # the question, then every chunk: only the answer is left
+        next(steps)
+    stops.stop("a")
+    _, chat, turns, _ = list(steps)[-1]
+    assert turns[-1].answer is not None and "Stopped" not in chat[-1]["content"]
 
 
 def test_ask_returns_markdown_with_file_paragraph_citations(fake: FakeBackend) -> None:
