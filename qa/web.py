@@ -406,8 +406,8 @@ def build_app(
                         scale=5,
                         elem_id="qa-question",
                     )
-                    send = gr.Button("Send", variant="primary", scale=1, elem_id="qa-send")
-                    stop = gr.Button("Stop", variant="stop", scale=1, elem_id="qa-stop")
+                    send = gr.Button("Send", variant="primary", scale=0, min_width=100, elem_id="qa-send")
+                    stop = gr.Button("Stop", variant="stop", scale=0, min_width=100, elem_id="qa-stop")
                 clear = gr.Button("Clear conversation", size="sm", elem_id="qa-clear")
                 gr.Examples(EXAMPLES, inputs=[question], label="Example questions", api_visibility="private")
                 with gr.Accordion(
