@@ -187,6 +187,9 @@ class LocalChatModel(BaseChatModel):
 
 
 _DONE = object()
+# How long closing a stream waits for llama.cpp to stop: it stops at its next token, which can
+# take as long as reading a whole prompt (tens of seconds for a full context on 2 cores).
+STOP_WAIT_SECONDS = 120
 
 
 def _stream_engine(
@@ -232,3 +235,9 @@ def _stream_engine(
                     yield content
     finally:
         stop.set()
+        # Wait for llama.cpp to return (at its next token, now that the callback says stop):
+        # a Ctrl-C that ended the program while the worker thread was still inside it aborted
+        # the interpreter at exit ("FATAL: exception not rethrown").
+        worker.join(STOP_WAIT_SECONDS)
+        if worker.is_alive():
+            log.warning("the local model did not stop within %d s", STOP_WAIT_SECONDS)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
 import pytest
 
 from qa.answering import stream_answer
@@ -53,3 +57,34 @@ def test_local_model_abstains_when_the_sources_do_not_answer(local_settings: Set
     assert not result.found, result.text
     assert result.text == message("not_found", "en")
     assert result.citations == []
+
+
+# Streams a long reply from the bundled model and interrupts itself (as Ctrl-C would) once the
+# first text arrives, while llama.cpp is still generating on its worker thread.
+INTERRUPTED_STREAM = """
+import os, signal, sys
+from pathlib import Path
+from qa.config import Settings
+from qa.local_llm import LocalChatModel
+
+settings = Settings(model_cache_dir=Path(sys.argv[1]), llm="local")
+model = LocalChatModel.from_settings(settings)
+for chunk in model.stream("Count from 1 to 500, one number per line."):
+    print("streaming", flush=True)
+    os.kill(os.getpid(), signal.SIGINT)
+"""
+
+
+def test_ctrl_c_while_the_local_model_streams_exits_cleanly(local_settings: Settings) -> None:
+    """The interrupt ends the program like any KeyboardInterrupt (exit 130), never an abort."""
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_STREAM, str(local_settings.model_cache_dir)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert "streaming" in result.stdout, result.stderr[-2000:]
+    assert result.returncode == -signal.SIGINT, result.stderr[-2000:]  # ended by its own SIGINT
+    assert "KeyboardInterrupt" in result.stderr
+    assert "FATAL" not in result.stderr
