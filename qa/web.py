@@ -444,9 +444,9 @@ def build_app(
 
         reset_outputs = [question, chatbot, turns, details, viewer]
         # The Chatbot's own trash icon must forget the history too, not just the display. Both
-        # clear the display at once but the history only when the server's reset returns; a
-        # question sent in between would carry the old history, so the question box and Send
-        # are locked in the browser until then (unlocked even when the reset fails).
+        # forget it only when the server's reset returns (the trash icon empties the display
+        # before that); a question sent in between would carry the old history, so the question
+        # box and Send are locked in the browser until then (unlocked even when the reset fails).
         for trigger in (clear.click, chatbot.clear):
             trigger(None, None, None, js=LOCK_QUESTION_JS, queue=False, api_visibility="private")
             trigger(reset, None, reset_outputs, queue=False, api_visibility="private").then(
