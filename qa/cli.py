@@ -240,12 +240,18 @@ def ask(
         settings = settings.model_copy(update={"llm": backend})
     final: Answer | None = None
     streamed: list[str] = []
-    for item in stream_answer(question, settings=settings):
-        if isinstance(item, Answer):
-            final = item
-        elif not as_json:
-            streamed.append(item)
-            console.out(item, end="", highlight=False)
+    try:
+        for item in stream_answer(question, settings=settings):
+            if isinstance(item, Answer):
+                final = item
+            elif not as_json:
+                streamed.append(item)
+                console.out(item, end="", highlight=False)
+    except KeyboardInterrupt:
+        if streamed:
+            console.print()
+        err_console.print("[yellow]interrupted:[/yellow] no answer (its citations were not checked yet)")
+        raise typer.Exit(130) from None
     assert final is not None
     if as_json:
         console.out(json.dumps(final.to_dict(), ensure_ascii=False, indent=2), highlight=False)

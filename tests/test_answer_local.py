@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -88,3 +89,29 @@ def test_ctrl_c_while_the_local_model_streams_exits_cleanly(local_settings: Sett
     assert result.returncode == -signal.SIGINT, result.stderr[-2000:]  # ended by its own SIGINT
     assert "KeyboardInterrupt" in result.stderr
     assert "FATAL" not in result.stderr
+
+
+def test_ctrl_c_during_qa_ask_says_interrupted(local_settings: Settings) -> None:
+    """``qa ask`` interrupted while the answer streams: a one-line note and exit 130, no traceback."""
+    env = os.environ | {
+        "QA_LLM": "local",
+        "QA_SOURCES_DIR": str(local_settings.sources_dir),
+        "QA_INDEX_DIR": str(local_settings.index_dir),
+        "QA_MODEL_CACHE_DIR": str(local_settings.model_cache_dir),
+    }
+    question = "Explain everything the articles say about the signing ceremony and who attended it."
+    with subprocess.Popen(
+        [sys.executable, "-m", "qa", "ask", question],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
+        first = child.stdout.read(1)  # the answer has started streaming
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=300)
+    assert first, err[-2000:]
+    assert child.returncode == 130, err[-2000:]
+    assert "interrupted" in err
+    assert "Traceback" not in err and "FATAL" not in err
