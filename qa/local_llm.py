@@ -8,6 +8,7 @@ loopback OpenAI-compatible server). The loaded model is kept per process.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -187,9 +188,58 @@ class LocalChatModel(BaseChatModel):
 
 
 _DONE = object()
-# How long closing a stream waits for llama.cpp to stop: it stops at its next token, which can
+# How long stopping a generation waits for llama.cpp: it stops at its next token, which can
 # take as long as reading a whole prompt (tens of seconds for a full context on 2 cores).
 STOP_WAIT_SECONDS = 120
+
+
+class _Generations:
+    """The llama.cpp calls running on worker threads, each with its stop flag.
+
+    A worker still inside llama.cpp when Python exits aborts the interpreter ("FATAL: exception
+    not rethrown"): a Ctrl-C on ``qa ask`` while it streams, or on the web chat while it
+    answers. So a stream waits for its worker when it is closed, and at exit every running
+    generation is told to stop and awaited (the hook is registered with the first one).
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[threading.Thread, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._exit_hook = False
+
+    def start(self, target: Callable[[], None], stop: threading.Event) -> threading.Thread:
+        def run() -> None:
+            try:
+                target()
+            finally:
+                with self._lock:
+                    self._running.pop(threading.current_thread(), None)
+
+        worker = threading.Thread(target=run, name="llama.cpp-stream", daemon=True)
+        with self._lock:
+            self._running[worker] = stop
+            if not self._exit_hook:
+                atexit.register(self.stop_all)
+                self._exit_hook = True
+        worker.start()
+        return worker
+
+    def stop_all(self) -> None:
+        with self._lock:
+            running = list(self._running.items())
+        for _, stop in running:
+            stop.set()
+        for worker, _ in running:
+            _await(worker)
+
+
+def _await(worker: threading.Thread) -> None:
+    worker.join(STOP_WAIT_SECONDS)
+    if worker.is_alive():
+        log.warning("the local model did not stop within %d s", STOP_WAIT_SECONDS)
+
+
+_generations = _Generations()
 
 
 def _stream_engine(
@@ -208,9 +258,9 @@ def _stream_engine(
         chunks.put(payload)
         return stop.is_set()
 
-    def run(callback: Callable[[Any], bool]) -> None:
+    def run() -> None:
         try:
-            result = engine.handle_chat_completions(request, callback)
+            result = engine.handle_chat_completions(request, on_chunk)
             if result is not None:
                 chunks.put(result)
         except Exception as exc:  # handed to the consumer thread, which raises it
@@ -218,8 +268,7 @@ def _stream_engine(
         finally:
             chunks.put(_DONE)
 
-    worker = threading.Thread(target=run, args=(on_chunk,), name="llama.cpp-stream", daemon=True)
-    worker.start()
+    worker = _generations.start(run, stop)
     try:
         while (payload := chunks.get()) is not _DONE:
             if isinstance(payload, Exception):
@@ -234,10 +283,5 @@ def _stream_engine(
                 if content:
                     yield content
     finally:
-        stop.set()
-        # Wait for llama.cpp to return (at its next token, now that the callback says stop):
-        # a Ctrl-C that ended the program while the worker thread was still inside it aborted
-        # the interpreter at exit ("FATAL: exception not rethrown").
-        worker.join(STOP_WAIT_SECONDS)
-        if worker.is_alive():
-            log.warning("the local model did not stop within %d s", STOP_WAIT_SECONDS)
+        stop.set()  # llama.cpp returns at its next token; wait for that (see _Generations)
+        _await(worker)

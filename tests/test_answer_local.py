@@ -91,6 +91,41 @@ def test_ctrl_c_while_the_local_model_streams_exits_cleanly(local_settings: Sett
     assert "FATAL" not in result.stderr
 
 
+# Streams from the bundled model on a worker thread (as the web chat does) and lets the main
+# thread end (as a Ctrl-C on the server does) while llama.cpp is still generating.
+EXIT_WHILE_STREAMING = """
+import sys, threading
+from pathlib import Path
+from qa.config import Settings
+from qa.local_llm import LocalChatModel
+
+model = LocalChatModel.from_settings(Settings(model_cache_dir=Path(sys.argv[1]), llm="local"))
+streaming = threading.Event()
+
+def consume():
+    for chunk in model.stream("Count from 1 to 500, one number per line."):
+        streaming.set()
+
+threading.Thread(target=consume, daemon=True).start()
+assert streaming.wait(300)
+print("streaming", flush=True)
+"""
+
+
+def test_exit_while_another_thread_streams_from_the_local_model_is_clean(local_settings: Settings) -> None:
+    """At exit, running generations are stopped and awaited: no abort, no segfault."""
+    result = subprocess.run(
+        [sys.executable, "-c", EXIT_WHILE_STREAMING, str(local_settings.model_cache_dir)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert "streaming" in result.stdout, result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "FATAL" not in result.stderr
+
+
 def test_ctrl_c_during_qa_ask_says_interrupted(local_settings: Settings) -> None:
     """``qa ask`` interrupted while the answer streams: a one-line note and exit 130, no traceback."""
     env = os.environ | {
