@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-
 import pytest
 
 from qa.answering import stream_answer
@@ -58,95 +53,3 @@ def test_local_model_abstains_when_the_sources_do_not_answer(local_settings: Set
     assert not result.found, result.text
     assert result.text == message("not_found", "en")
     assert result.citations == []
-
-
-# Streams a long reply from the bundled model and interrupts itself (as Ctrl-C would) once the
-# first text arrives, while llama.cpp is still generating on its worker thread.
-INTERRUPTED_STREAM = """
-import os, signal, sys
-from pathlib import Path
-from qa.config import Settings
-from qa.local_llm import LocalChatModel
-
-settings = Settings(model_cache_dir=Path(sys.argv[1]), llm="local")
-model = LocalChatModel.from_settings(settings)
-for chunk in model.stream("Count from 1 to 500, one number per line."):
-    print("streaming", flush=True)
-    os.kill(os.getpid(), signal.SIGINT)
-"""
-
-
-def test_ctrl_c_while_the_local_model_streams_exits_cleanly(local_settings: Settings) -> None:
-    """The interrupt ends the program like any KeyboardInterrupt (exit 130), never an abort."""
-    result = subprocess.run(
-        [sys.executable, "-c", INTERRUPTED_STREAM, str(local_settings.model_cache_dir)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert "streaming" in result.stdout, result.stderr[-2000:]
-    assert result.returncode == -signal.SIGINT, result.stderr[-2000:]  # ended by its own SIGINT
-    assert "KeyboardInterrupt" in result.stderr
-    assert "FATAL" not in result.stderr
-
-
-# Streams from the bundled model on a worker thread (as the web chat does) and lets the main
-# thread end (as a Ctrl-C on the server does) while llama.cpp is still generating.
-EXIT_WHILE_STREAMING = """
-import sys, threading
-from pathlib import Path
-from qa.config import Settings
-from qa.local_llm import LocalChatModel
-
-model = LocalChatModel.from_settings(Settings(model_cache_dir=Path(sys.argv[1]), llm="local"))
-streaming = threading.Event()
-
-def consume():
-    for chunk in model.stream("Count from 1 to 500, one number per line."):
-        streaming.set()
-
-threading.Thread(target=consume, daemon=True).start()
-assert streaming.wait(300)
-print("streaming", flush=True)
-"""
-
-
-def test_exit_while_another_thread_streams_from_the_local_model_is_clean(local_settings: Settings) -> None:
-    """At exit, running generations are stopped and awaited: no abort, no segfault."""
-    result = subprocess.run(
-        [sys.executable, "-c", EXIT_WHILE_STREAMING, str(local_settings.model_cache_dir)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert "streaming" in result.stdout, result.stderr[-2000:]
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "FATAL" not in result.stderr
-
-
-def test_ctrl_c_during_qa_ask_says_interrupted(local_settings: Settings) -> None:
-    """``qa ask`` interrupted while the answer streams: a one-line note and exit 130, no traceback."""
-    env = os.environ | {
-        "QA_LLM": "local",
-        "QA_SOURCES_DIR": str(local_settings.sources_dir),
-        "QA_INDEX_DIR": str(local_settings.index_dir),
-        "QA_MODEL_CACHE_DIR": str(local_settings.model_cache_dir),
-    }
-    question = "Explain everything the articles say about the signing ceremony and who attended it."
-    with subprocess.Popen(
-        [sys.executable, "-m", "qa", "ask", question],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    ) as child:
-        assert child.stdout is not None and child.stderr is not None
-        first = child.stdout.read(1)  # the answer has started streaming
-        child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=300)
-    assert first, err[-2000:]
-    assert child.returncode == 130, err[-2000:]
-    assert "interrupted" in err
-    assert "Traceback" not in err and "FATAL" not in err
