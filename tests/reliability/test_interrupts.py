@@ -11,11 +11,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from qa.config import Settings
 from tests.conftest import SEEDS
+from tests.reliability.helpers import app_server
 
 pytestmark = pytest.mark.slow
 
@@ -120,3 +123,44 @@ def test_ctrl_c_during_qa_ask_says_interrupted(local_settings: Settings) -> None
     assert child.returncode == 130, err[-2000:]
     assert "interrupted" in err
     assert "Traceback" not in err and "FATAL" not in err
+
+
+def test_ctrl_c_on_the_web_chat_while_it_answers_exits_cleanly(
+    local_settings: Settings, tmp_path: Path
+) -> None:
+    """``python app.py`` interrupted while the local model streams an answer into the chat."""
+    from gradio_client import Client
+
+    work = tmp_path / "app"
+    work.mkdir()
+    with app_server(
+        work,
+        startup_timeout=180,
+        QA_LLM="local",
+        QA_SOURCES_DIR=str(local_settings.sources_dir),
+        QA_INDEX_DIR=str(local_settings.index_dir),
+        QA_MODEL_CACHE_DIR=str(local_settings.model_cache_dir),
+    ) as server:
+        job = Client(server.url, verbose=False).submit(
+            "Explain everything the articles say about the signing ceremony and who attended it.",
+            api_name="/chat",
+        )
+        deadline = time.monotonic() + 300
+        while not any(_streamed_text(output) for output in job.outputs()):  # the model is generating
+            assert time.monotonic() < deadline and not job.done(), "no streamed text"
+            time.sleep(0.1)
+        server.process.send_signal(signal.SIGINT)
+        returncode = server.process.wait(timeout=300)
+    log = server.log.read_text(errors="replace")
+    assert returncode == 0, log[-3000:]
+    assert "FATAL" not in log and "Segmentation" not in log
+
+
+def _streamed_text(output: object) -> bool:
+    """True when a /chat output shows a partial answer with some text in it."""
+    chat = output[1] if isinstance(output, (list, tuple)) and len(output) > 1 else []
+    last = chat[-1] if isinstance(chat, list) and chat else {}
+    content = last.get("content", "") if isinstance(last, dict) else ""
+    parts = content if isinstance(content, list) else [{"text": content}]
+    html = "".join(str(part.get("text", "")) for part in parts if isinstance(part, dict))
+    return 'qa-streaming">' in html and 'qa-streaming"><span class="qa-cursor">' not in html
