@@ -136,8 +136,24 @@ def open_first_citation(chat: ChatPage, message: Any) -> tuple[str, int, Any]:
 
 
 @contextmanager
+def fake_chat(settings: Settings, stream_fn: Any = None) -> Iterator[tuple[str, FakeBackend]]:
+    """The chat app on a deterministic fake backend; yields the app's URL and the fake.
+
+    ``stream_fn(fake)``, when given, makes the chat's stream from the fake.
+    """
+    corpus = load_corpus(settings.sources_dir)
+    fake = FakeBackend(corpus)
+    stream = stream_fn(fake) if stream_fn else fake.stream
+    with running(
+        build_app(settings, stream_fn=stream, answer_fn=fake.ask, corpus_fn=lambda: corpus), settings
+    ) as url:
+        yield url, fake
+
+
+@contextmanager
 def held_requests(page: Page, url: str) -> Iterator[list[Any]]:
-    """Hold back the requests to ``url`` made inside the block (yields them); send them on at its end."""
+    """Hold back the requests to ``url`` made inside the block (yields them); at its end, send on
+    those still in the list (take one out to answer it otherwise, e.g. ``abort()``)."""
     held: list[Any] = []
 
     def hold(route: Any) -> None:
@@ -245,11 +261,7 @@ def test_script_in_sources_and_answers_is_shown_as_text(
 
 def test_follow_up_then_clear_conversation(open_chat: Any, settings: Settings) -> None:
     """The browser session keeps the history for follow-ups; both clear buttons forget it."""
-    corpus = load_corpus(settings.sources_dir)
-    fake = FakeBackend(corpus)
-    with running(
-        build_app(settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus), settings
-    ) as url:
+    with fake_chat(settings) as (url, fake):
         chat = open_chat(url)
         from playwright.sync_api import expect
 
@@ -285,26 +297,16 @@ def test_follow_up_then_clear_conversation(open_chat: Any, settings: Settings) -
 
 def test_clear_unlocks_the_question_box_when_the_reset_fails(open_chat: Any, settings: Settings) -> None:
     """A reset that never reaches the server must not leave the question box locked."""
-    corpus = load_corpus(settings.sources_dir)
-    fake = FakeBackend(corpus)
-    with running(
-        build_app(settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus), settings
-    ) as url:
+    with fake_chat(settings) as (url, _):
         chat = open_chat(url)
         from playwright.sync_api import expect
 
         chat.ask(EXAMPLES[0])
         box = chat.page.locator("#qa-question textarea")
-        held: list[Any] = []
-
-        def hold(route: Any) -> None:
-            held.append(route)
-
-        chat.page.route(RESET_URL, hold)
-        chat.page.locator("#qa-clear").click()
-        expect(box).to_be_disabled(timeout=UI_TIMEOUT_MS)
-        held[0].abort("connectionreset")
-        chat.page.unroute(RESET_URL, hold)
+        with held_requests(chat.page, RESET_URL) as held:
+            chat.page.locator("#qa-clear").click()
+            expect(box).to_be_disabled(timeout=UI_TIMEOUT_MS)
+            held.pop().abort("connectionreset")
         expect(box).to_be_enabled(timeout=UI_TIMEOUT_MS)
         chat.ask("Still answering after the failed reset?")
         chat.assert_clean()
@@ -312,24 +314,25 @@ def test_clear_unlocks_the_question_box_when_the_reset_fails(open_chat: Any, set
 
 def test_stop_button_ends_a_long_answer(open_chat: Any, settings: Settings) -> None:
     """Stop ends the answer being written: the model's stream is closed and the question comes back."""
-    corpus = load_corpus(settings.sources_dir)
-    fake = FakeBackend(corpus)
     closed = threading.Event()
 
-    def endless(question: str, history: list[tuple[str, str]]) -> Iterator[str | Answer]:
-        if "fresh" in question:
-            yield from fake.stream(question, history)
-            return
-        try:
-            for _ in range(6000):  # five minutes: far longer than the test waits
-                time.sleep(0.05)
-                yield "more "
-        finally:
-            closed.set()
+    def endless(fake: FakeBackend) -> Any:
+        """Answers a "fresh" question as the fake does; writes anything else until stopped."""
 
-    with running(
-        build_app(settings, stream_fn=endless, answer_fn=fake.ask, corpus_fn=lambda: corpus), settings
-    ) as url:
+        def stream(question: str, history: list[tuple[str, str]]) -> Iterator[str | Answer]:
+            if "fresh" in question:
+                yield from fake.stream(question, history)
+                return
+            try:
+                for _ in range(6000):  # five minutes: far longer than the test waits
+                    time.sleep(0.05)
+                    yield "more "
+            finally:
+                closed.set()
+
+        return stream
+
+    with fake_chat(settings, endless) as (url, fake):
         chat = open_chat(url)
         from playwright.sync_api import expect
 
