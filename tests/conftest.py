@@ -42,6 +42,20 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings on the real seeds with the bundled local model (no fallback), one index folder and
+    one model cache for the session, so the model is assembled once for every test that runs it."""
+    base = tmp_path_factory.mktemp("local")
+    return Settings(
+        sources_dir=SEEDS,
+        index_dir=base / "index",
+        model_cache_dir=base / "cache",
+        llm="local",
+        llm_fallback="none",
+    )
+
+
+@pytest.fixture(scope="session")
 def extractive_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings on the real seeds with the no-LLM ``extractive`` backend and one index folder
     shared by the whole session (the first test that searches builds it; later ones reuse it)."""

@@ -16,15 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(
-        sources_dir=SEEDS,
-        index_dir=tmp_path_factory.mktemp("index"),
-        model_cache_dir=tmp_path_factory.mktemp("cache"),
-        llm="local",
-        answer_passages=2,
-        llm_fallback="none",
-    )
+def local_settings(local_settings: Settings) -> Settings:
+    """The session's local-model settings (conftest), with two passages per answer."""
+    return local_settings.model_copy(update={"answer_passages": 2})
 
 
 def test_local_model_answers_with_a_correct_citation(local_settings: Settings) -> None:

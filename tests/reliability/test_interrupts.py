@@ -7,7 +7,6 @@ rethrown") or segfaults; these tests failed that way before the fix.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,33 +15,30 @@ from pathlib import Path
 
 import pytest
 
-from qa.config import Settings
-from tests.conftest import SEEDS
-from tests.reliability.helpers import app_server
+from qa.config import PROJECT_ROOT, Settings
+from tests.reliability.helpers import app_server, child_env, run_child
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(
-        sources_dir=SEEDS,
-        index_dir=tmp_path_factory.mktemp("index"),
-        model_cache_dir=tmp_path_factory.mktemp("cache"),
-        llm="local",
-    )
+def local_env(settings: Settings) -> dict[str, str]:
+    """``QA_*`` variables that give a child process ``settings``' local model, sources and index."""
+    return {
+        "QA_LLM": "local",
+        "QA_SOURCES_DIR": str(settings.sources_dir),
+        "QA_INDEX_DIR": str(settings.index_dir),
+        "QA_MODEL_CACHE_DIR": str(settings.model_cache_dir),
+    }
 
 
 # Streams a long reply from the bundled model and interrupts itself (as Ctrl-C would) once the
 # first text arrives, while llama.cpp is still generating on its worker thread.
 INTERRUPTED_STREAM = """
-import os, signal, sys
-from pathlib import Path
+import os, signal
 from qa.config import Settings
 from qa.local_llm import LocalChatModel
 
-settings = Settings(model_cache_dir=Path(sys.argv[1]), llm="local")
-model = LocalChatModel.from_settings(settings)
+model = LocalChatModel.from_settings(Settings())
 for chunk in model.stream("Count from 1 to 500, one number per line."):
     print("streaming", flush=True)
     os.kill(os.getpid(), signal.SIGINT)
@@ -51,13 +47,7 @@ for chunk in model.stream("Count from 1 to 500, one number per line."):
 
 def test_ctrl_c_while_the_local_model_streams_exits_cleanly(local_settings: Settings) -> None:
     """The interrupt ends the program like any KeyboardInterrupt (exit 130), never an abort."""
-    result = subprocess.run(
-        [sys.executable, "-c", INTERRUPTED_STREAM, str(local_settings.model_cache_dir)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_child(INTERRUPTED_STREAM, timeout=600, **local_env(local_settings))
     assert "streaming" in result.stdout, result.stderr[-2000:]
     assert result.returncode == -signal.SIGINT, result.stderr[-2000:]  # ended by its own SIGINT
     assert "KeyboardInterrupt" in result.stderr
@@ -67,12 +57,11 @@ def test_ctrl_c_while_the_local_model_streams_exits_cleanly(local_settings: Sett
 # Streams from the bundled model on a worker thread (as the web chat does) and lets the main
 # thread end (as a Ctrl-C on the server does) while llama.cpp is still generating.
 EXIT_WHILE_STREAMING = """
-import sys, threading
-from pathlib import Path
+import threading
 from qa.config import Settings
 from qa.local_llm import LocalChatModel
 
-model = LocalChatModel.from_settings(Settings(model_cache_dir=Path(sys.argv[1]), llm="local"))
+model = LocalChatModel.from_settings(Settings())
 streaming = threading.Event()
 
 def consume():
@@ -87,13 +76,7 @@ print("streaming", flush=True)
 
 def test_exit_while_another_thread_streams_from_the_local_model_is_clean(local_settings: Settings) -> None:
     """At exit, running generations are stopped and awaited: no abort, no segfault."""
-    result = subprocess.run(
-        [sys.executable, "-c", EXIT_WHILE_STREAMING, str(local_settings.model_cache_dir)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_child(EXIT_WHILE_STREAMING, timeout=600, **local_env(local_settings))
     assert "streaming" in result.stdout, result.stderr[-2000:]
     assert result.returncode == 0, result.stderr[-2000:]
     assert "FATAL" not in result.stderr
@@ -101,19 +84,14 @@ def test_exit_while_another_thread_streams_from_the_local_model_is_clean(local_s
 
 def test_ctrl_c_during_qa_ask_says_interrupted(local_settings: Settings) -> None:
     """``qa ask`` interrupted while the answer streams: a one-line note and exit 130, no traceback."""
-    env = os.environ | {
-        "QA_LLM": "local",
-        "QA_SOURCES_DIR": str(local_settings.sources_dir),
-        "QA_INDEX_DIR": str(local_settings.index_dir),
-        "QA_MODEL_CACHE_DIR": str(local_settings.model_cache_dir),
-    }
     question = "Explain everything the articles say about the signing ceremony and who attended it."
     with subprocess.Popen(
         [sys.executable, "-m", "qa", "ask", question],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        cwd=PROJECT_ROOT,
+        env=child_env(**local_env(local_settings)),
     ) as child:
         assert child.stdout is not None and child.stderr is not None
         first = child.stdout.read(1)  # the answer has started streaming
@@ -133,14 +111,7 @@ def test_ctrl_c_on_the_web_chat_while_it_answers_exits_cleanly(
 
     work = tmp_path / "app"
     work.mkdir()
-    with app_server(
-        work,
-        startup_timeout=180,
-        QA_LLM="local",
-        QA_SOURCES_DIR=str(local_settings.sources_dir),
-        QA_INDEX_DIR=str(local_settings.index_dir),
-        QA_MODEL_CACHE_DIR=str(local_settings.model_cache_dir),
-    ) as server:
+    with app_server(work, startup_timeout=180, **local_env(local_settings)) as server:
         job = Client(server.url, verbose=False).submit(
             "Explain everything the articles say about the signing ceremony and who attended it.",
             api_name="/chat",
