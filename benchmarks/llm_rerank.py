@@ -114,7 +114,7 @@ def orders(passages: list[dict[str, Any]]) -> dict[str, list[int]]:
     fused = fuse(shipped, [p["p_yes"] for p in passages])  # what QA_RERANK=llm does
     found = {"shipped": shipped, "llm": llm, "fused (RRF)": fused}
     # Reranking only when retrieval is unsure: the top two scores (standardised sums) within MARGIN.
-    margin = passages[0]["score"] - passages[1]["score"] if len(passages) > 1 else math.inf
+    margin = top_margin(passages)
     for limit in MARGINS:
         found[f"fused if margin < {limit}"] = fused if margin < limit else shipped
     return found
@@ -122,8 +122,12 @@ def orders(passages: list[dict[str, Any]]) -> dict[str, list[int]]:
 
 def judged_share(rows: list[dict[str, Any]], limit: float) -> float:
     """The share of ``rows`` whose top two retrieval scores are within ``limit`` (those get judged)."""
-    margins = [r["passages"][0]["score"] - r["passages"][1]["score"] for r in rows]
-    return sum(m < limit for m in margins) / len(margins)
+    return sum(top_margin(r["passages"]) < limit for r in rows) / len(rows)
+
+
+def top_margin(passages: list[dict[str, Any]]) -> float:
+    """How far retrieval's first score is ahead of its second (infinite with one passage)."""
+    return passages[0]["score"] - passages[1]["score"] if len(passages) > 1 else math.inf
 
 
 def report(rows: list[dict[str, Any]]) -> None:
