@@ -2,7 +2,8 @@
 
 Each case runs in a child process, since what is checked is how the process ends: a worker
 thread left inside llama.cpp when Python exits aborts the interpreter ("FATAL: exception not
-rethrown") or segfaults; these tests failed that way before the fix.
+rethrown") or segfaults. The first three tests failed that way before the fix; the web-chat one
+failed with a partial fix (waiting on close, no exit hook).
 """
 
 from __future__ import annotations
