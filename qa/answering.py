@@ -33,10 +33,12 @@ from qa.config import Settings, get_settings
 from qa.errors import InputError
 from qa.grounding import (
     answer_schema,
+    corpus_vocabulary,
     ground,
     leaks_prompt,
     map_sources,
     numbers_in,
+    outside_names,
     parse_reply,
     prune_citations,
     repeats_question,
@@ -202,7 +204,14 @@ class _Run:
         cited, invented = map_sources(parsed.sources, context)
         if invented:
             log.info("dropped invented source number(s) %s (only %d sources)", invented, len(context))
-        check = ground(parsed.text, cited, context, self.query, check_names=self.settings.check_names)
+        check = ground(
+            parsed.text,
+            cited,
+            context,
+            f"{self.question} {self.query}" if self.standalone else self.query,
+            check_names=self.settings.check_names,
+            vocabulary=self._vocabulary(),
+        )
         for failed, problem in (
             (leaks_prompt(parsed.text, messages[0][1]), "the answer repeats the system prompt"),
             (shares_nothing(parsed.text, context), "the answer shares no number or word with any source"),
@@ -252,6 +261,9 @@ class _Run:
             problems.append("still not in the question's language")
         if leaks_prompt(translated, system_prompt):
             problems.append("repeats the system prompt")
+        vocabulary = self._vocabulary()
+        if vocabulary is not None and outside_names(translated, vocabulary, self.query):
+            problems.append("adds a name no article mentions")
         if problems:
             log.info("translation of the answer from %s rejected: %s", written_in, ", ".join(problems))
             return text
@@ -309,6 +321,20 @@ class _Run:
 
     def _full(self, passage: Passage) -> Passage:
         return full_paragraph(self.retriever, passage)
+
+    def _vocabulary(self) -> frozenset[str] | None:
+        """The corpus's word stems for the name check; None (the retrieved passages') when the
+        retriever has no corpus to give."""
+        if self.settings.check_names != "corpus":
+            return None
+        from qa.errors import QAError
+
+        try:
+            corpus = self.retriever.corpus
+        except (QAError, AttributeError) as exc:
+            log.debug("no corpus for the name check (%s); using the retrieved passages", exc)
+            return None
+        return corpus_vocabulary(corpus)
 
 
 def full_paragraph(retriever: Any, passage: Passage) -> Passage:

@@ -80,7 +80,9 @@ class Settings(BaseSettings):
     llm_fallback: Literal["extractive", "none"] = "extractive"
     answer_passages: int = Field(default=3, ge=1, le=20)
     answer_source_chars: int = Field(default=500, ge=100, le=20000)
-    check_names: bool = False
+    # Names in an answer: "corpus" (full names must occur in the articles), "sources" (every
+    # capitalised word in a retrieved passage), "off". true/false are the old boolean's values.
+    check_names: Literal["corpus", "sources", "off"] = "corpus"
 
     # Web chat
     host: str = "127.0.0.1"
@@ -93,6 +95,21 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("check_names", mode="before")
+    @classmethod
+    def _check_names_bool(cls, value: object) -> object:
+        """``QA_CHECK_NAMES`` was a boolean: true meant the strict check, false none."""
+        if isinstance(value, bool):
+            return "sources" if value else "off"
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in {"true", "1", "yes", "on"}:
+                return "sources"
+            if lowered in {"false", "0", "no"}:
+                return "off"
+            return lowered
         return value
 
     @property

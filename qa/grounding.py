@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qa.models import Passage
+
+if TYPE_CHECKING:
+    from qa.corpus import Corpus
 
 # The JSON the model is asked for. Field order matters: the answer streams first.
 ANSWER_SCHEMA_FIELDS = ("answer", "sources", "found")
@@ -176,6 +181,103 @@ def unsupported_names(answer: str, evidence: list[str], question: str = "") -> s
     return {name for name in _name_candidates(answer) if _fold(name)[:5] not in known}
 
 
+# Lower-case words that join the parts of one name: "Ministry of Foreign Affairs", "Ministère de
+# la Sécurité publique". Not German ones: "Verwaltung von Strafen" is two nouns, not a name.
+_NAME_JOINERS = frozenset({"of", "the", "de", "du", "des", "d", "la", "le", "van", "af", "di"})
+# What may stand between two words of one name: spaces, hyphens, apostrophes.
+_NAME_GAP = re.compile(r"[\s\-\u2010\u2011'\u2019]*")
+
+
+def _is_capitalised(word: str) -> bool:
+    return len(word) >= 2 and word[0].isupper()
+
+
+def _name_runs(answer: str) -> list[list[str]]:
+    """Runs of two or more capitalised words, in each sentence: "Emmanuel Macron", "Willem II",
+    "Willem-Alexander", "Ministry of Foreign Affairs" (joiners between capitalised words keep a
+    run going; other punctuation ends it). A short first word of a sentence ("The", "Die",
+    "Het") is capitalised for its place, so it starts no run."""
+    runs: list[list[str]] = []
+    for sentence in re.split(r"(?<=[.!?:;])\s+", answer):
+        # Tokens, each with whether punctuation (not a space, hyphen or apostrophe) precedes it.
+        tokens: list[tuple[str, bool]] = []
+        end = 0
+        for match in _WORD.finditer(sentence):
+            gap = sentence[end : match.start()]
+            tokens.append((match.group(), bool(tokens) and not _NAME_GAP.fullmatch(gap)))
+            end = match.end()
+        run: list[str] = []
+        i = 0
+        while i < len(tokens):
+            word, broken = tokens[i]
+            if broken and run:
+                if len(run) >= 2:
+                    runs.append(run)
+                run = []
+            if _is_capitalised(word) and not (i == 0 and len(word) <= 3):
+                run.append(word)
+                i += 1
+                continue
+            j = i
+            while run and j < len(tokens) and tokens[j][0] in _NAME_JOINERS and not tokens[j][1]:
+                j += 1
+            if j > i and j < len(tokens) and _is_capitalised(tokens[j][0]) and not tokens[j][1]:
+                i = j  # the joiners link two parts of one name
+                continue
+            if len(run) >= 2:
+                runs.append(run)
+            run = []
+            i += 1
+        if len(run) >= 2:
+            runs.append(run)
+    return runs
+
+
+def outside_names(answer: str, vocabulary: frozenset[str] | set[str], question: str = "") -> list[str]:
+    """Full names in ``answer`` (two or more capitalised words in a row) none of whose words
+    occurs in ``vocabulary`` (the corpus's word stems, see :func:`corpus_vocabulary`):
+    "Emmanuel Macron", "Olaf Scholz", "Willem II" to questions the articles do not answer. A
+    person's or a place's name is not translated, so one the articles support is in them; a run
+    with one word in them ("Ministry of Foreign Affairs": "Ministry", "United Nations":
+    "Nations") may translate what they say and passes. A run made only of the question's words
+    passes too ("No, Emmanuel Macron is not mentioned"), but one word of the question does not
+    vouch for the rest ("Papst Franziskus" to "Wer ist der Papst?"). Single capitalised words
+    are left alone: German capitalises every noun, and "Committee" translates "Comité"."""
+    asked = _stems(question)
+    outside = []
+    for run in _name_runs(answer):
+        stems = [_fold(w)[:5] for w in run if len(w) >= 3]
+        if not stems or any(s in vocabulary for s in stems) or all(s in asked for s in stems):
+            continue
+        outside.append(" ".join(run))
+    return outside
+
+
+_VOCABULARY_CACHE: dict[tuple[str, ...], frozenset[str]] = {}
+_VOCABULARY_LOCK = threading.Lock()
+_VOCABULARY_CACHE_SIZE = 4
+
+
+def corpus_vocabulary(corpus: Corpus) -> frozenset[str]:
+    """The word stems of every paragraph of ``corpus`` (as :func:`unsupported_names` compares
+    them), computed once per set of source files (keyed by their hashes)."""
+    key = tuple(sorted(d.sha256 for d in corpus.documents))
+    with _VOCABULARY_LOCK:
+        cached = _VOCABULARY_CACHE.get(key)
+    if cached is not None:
+        return cached
+    stems: set[str] = set()
+    for doc in corpus.documents:
+        for paragraph in doc.paragraphs:
+            stems |= _stems(paragraph.text)
+    vocabulary = frozenset(stems)
+    with _VOCABULARY_LOCK:
+        while len(_VOCABULARY_CACHE) >= _VOCABULARY_CACHE_SIZE:
+            _VOCABULARY_CACHE.pop(next(iter(_VOCABULARY_CACHE)))
+        _VOCABULARY_CACHE[key] = vocabulary
+    return vocabulary
+
+
 def support_score(answer: str, passage: Passage) -> float:
     """How much of ``answer`` ``passage`` supports: shared numbers count double, shared stems once."""
     a_nums, p_nums = numbers_in(answer), numbers_in(passage.text)
@@ -207,13 +309,18 @@ def ground(
     passages: list[Passage],
     question: str,
     *,
-    check_names: bool = False,
+    check_names: str = "corpus",
+    vocabulary: frozenset[str] | set[str] | None = None,
 ) -> GroundingResult:
-    """Check that the answer's numbers (and optionally names) occur in its citations.
+    """Check that the answer's numbers and names are supported.
 
     A number missing from the cited paragraphs but present in another retrieved one moves
     that paragraph into the citations; a number present in none fails the check. With no
-    citations at all, the best-supporting retrieved paragraph is attached.
+    citations at all, the best-supporting retrieved paragraph is attached. Names, by
+    ``check_names``: ``"corpus"`` fails a full name none of whose words is in ``vocabulary``
+    (the corpus's stems; the retrieved passages' when None) or the question
+    (:func:`outside_names`); ``"sources"`` fails any capitalised word that is in no retrieved
+    passage (:func:`unsupported_names`; strict, and wrong for German nouns); ``"off"`` checks none.
     """
     citations = list(cited)
     if not citations:
@@ -227,9 +334,14 @@ def ground(
             problems.append(f"number {number} is in no source")
         elif holder not in citations:
             citations.append(holder)
-    if check_names:
+    if check_names == "sources":
         for name in sorted(unsupported_names(answer, [p.text for p in passages], question)):
             problems.append(f"name {name} is in no source")
+    elif check_names == "corpus":
+        if vocabulary is None:
+            vocabulary = set().union(*(_stems(p.text) for p in passages))
+        for name in outside_names(answer, vocabulary, question):
+            problems.append(f"name {name} is in no article")
     return GroundingResult(citations, not problems, problems)
 
 

@@ -408,6 +408,35 @@ def test_an_answer_no_source_can_support_is_an_abstention(
     assert result.text == message("not_found", "en")
 
 
+def test_a_full_name_from_outside_the_articles_is_an_abstention(
+    llm_settings: Settings, corpus: Corpus
+) -> None:
+    """A small model answers off-topic questions from what it learnt ("Emmanuel Macron"): a full
+    name that no article mentions cannot be cited, so the bot says the articles do not say."""
+    # A source that shares a word ("président") with the made-up answer, as real retrieval gives.
+    retriever = FakeRetriever(corpus, [("002_fdb1f30901b7e10f.txt", 1), CHAPTERS])
+    made_up = reply("The president of France is Emmanuel Macron.", [1])
+    question = "Who is the president of France?"
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(made_up))
+    assert not result.found and result.citations == []
+    assert result.text == message("not_found", "en")
+    # QA_CHECK_NAMES=off lets the made-up name through: the name check, nothing else, caught it.
+    off = llm_settings.model_copy(update={"check_names": "off"})
+    through = answer(question, settings=off, retriever=retriever, chat_model=fake(made_up))
+    assert through.found and through.text == "The president of France is Emmanuel Macron."
+
+
+def test_a_full_name_the_articles_mention_elsewhere_passes(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    assert "Guterres" not in " ".join(p.text for p in retriever.search("x"))
+    known = reply("Der UN-Generalsekretär ist António Guterres.", [1])
+    result = answer(
+        "Wer ist der UN-Generalsekretär?", settings=llm_settings, retriever=retriever, chat_model=fake(known)
+    )
+    assert result.found and "António Guterres" in result.text
+
+
 def test_an_answer_in_the_wrong_language_is_translated(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:

@@ -6,13 +6,16 @@ import json
 
 import pytest
 
+from qa.corpus import load_corpus
 from qa.grounding import (
     answer_schema,
     best_support,
+    corpus_vocabulary,
     ground,
     leaks_prompt,
     looks_like_abstention,
     map_sources,
+    outside_names,
     parse_reply,
     prune_citations,
     repeats_question,
@@ -22,6 +25,7 @@ from qa.grounding import (
     unsupported_numbers,
 )
 from qa.models import Passage
+from tests.conftest import SEEDS
 
 
 def passage(n: int, text: str) -> Passage:
@@ -116,6 +120,83 @@ def test_uncited_answer_gets_best_support() -> None:
 def test_names_check_catches_an_invented_person() -> None:
     assert unsupported_names("The ceremony was led by Luong Cuong.", [P2.text]) == set()
     assert unsupported_names("The ceremony was led by Emmanuel Macron.", [P2.text]) == {"Emmanuel", "Macron"}
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> frozenset[str]:
+    return corpus_vocabulary(load_corpus(SEEDS))
+
+
+@pytest.mark.parametrize(
+    ("answer", "outside"),
+    [
+        ("The president of France is Emmanuel Macron.", ["Emmanuel Macron"]),
+        ("Emmanuel Macron ist Präsident.", ["Emmanuel Macron"]),  # a run may start a sentence
+        ("Der Bundeskanzler von Deutschland ist Olaf Scholz.", ["Olaf Scholz"]),
+        ("de koning van Nederland is Willem II", ["Willem II"]),
+        ("Le roi est Willem-Alexander.", ["Willem Alexander"]),
+        ("Le ministre d'Emmanuel Macron.", ["Emmanuel Macron"]),
+    ],
+)
+def test_a_full_name_the_articles_never_mention_is_outside(
+    vocabulary: frozenset[str], answer: str, outside: list[str]
+) -> None:
+    assert outside_names(answer, vocabulary) == outside
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "António Guterres",  # in the articles (with and without the accent)
+        "Antonio Guterres visited Hanoi.",
+        # English translations of what the articles say: one word of the run is in them.
+        "Bui Thanh Son is Deputy Prime Minister and Minister of Foreign Affairs.",
+        "The Ministry of Foreign Affairs.",
+        "It was held at the Party Central Committee headquarters.",
+        "Le Ministère de la Sécurité publique préside.",
+        "The United Nations General Assembly adopted it.",
+        # Not names: German nouns, a sentence's first word, words split by punctuation.
+        "Die Verwaltung von Strafen.",
+        "The Committee negotiated it.",
+        "Het motto was 'Unie' (Unie).",
+        "Vietnam, Laos, Kambodscha und Thailand.",
+    ],
+)
+def test_names_the_articles_support_or_that_are_not_names_pass(
+    vocabulary: frozenset[str], answer: str
+) -> None:
+    assert outside_names(answer, vocabulary) == []
+
+
+def test_a_name_from_the_question_is_not_outside(vocabulary: frozenset[str]) -> None:
+    question = "Did Emmanuel Macron attend the ceremony?"
+    assert outside_names("No, Emmanuel Macron is not mentioned.", vocabulary, question) == []
+    # One word of the question does not vouch for the rest of the name.
+    assert outside_names("Der Papst ist Papst Franziskus.", vocabulary, "Wer ist der Papst?") == [
+        "Papst Franziskus"
+    ]
+
+
+def test_ground_checks_full_names_against_the_corpus_by_default() -> None:
+    vocabulary = corpus_vocabulary(load_corpus(SEEDS))
+    made_up = ground(
+        "The president of France is Emmanuel Macron.", [P2], [P1, P2, P3], "Who?", vocabulary=vocabulary
+    )
+    assert not made_up.ok and made_up.problems == ["name Emmanuel Macron is in no article"]
+    # Luong Cuong is in the corpus, though not in the one passage given here.
+    supported = ground("It was led by Luong Cuong.", [P1], [P1], "Who led it?", vocabulary=vocabulary)
+    assert supported.ok
+    # Without a vocabulary, the retrieved passages stand in for the corpus.
+    assert not ground("It was led by Luong Cuong.", [P1], [P1], "Who led it?").ok
+    off = ground("Emmanuel Macron.", [P2], [P2], "Who?", check_names="off")
+    assert off.ok
+
+
+def test_the_strict_names_check_wants_every_capitalised_word_in_a_source() -> None:
+    result = ground(
+        "Die Konferenz wurde von Luong Cuong geleitet.", [P2], [P2], "Wer?", check_names="sources"
+    )
+    assert not result.ok and result.problems == ["name Konferenz is in no source"]
 
 
 def test_best_support_prefers_shared_numbers_then_rank() -> None:

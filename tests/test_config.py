@@ -30,6 +30,31 @@ def test_bad_setting_names_the_variable_and_values(monkeypatch: pytest.MonkeyPat
         load_settings()
 
 
+@pytest.mark.parametrize(
+    ("value", "mode"),
+    [
+        ("corpus", "corpus"),
+        ("Sources", "sources"),
+        ("off", "off"),
+        ("true", "sources"),
+        ("false", "off"),
+        ("1", "sources"),
+    ],
+)
+def test_check_names_takes_a_mode_or_the_old_boolean(
+    monkeypatch: pytest.MonkeyPatch, value: str, mode: str
+) -> None:
+    assert load_settings().check_names == "corpus"
+    monkeypatch.setenv("QA_CHECK_NAMES", value)
+    assert load_settings().check_names == mode
+
+
+def test_a_bad_check_names_value_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_CHECK_NAMES", "strict")
+    with pytest.raises(ConfigError, match=r"QA_CHECK_NAMES.*'corpus', 'sources' or 'off'"):
+        load_settings()
+
+
 def test_secret_not_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
     s = load_settings()
