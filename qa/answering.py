@@ -4,8 +4,9 @@ Steps: validate the question; condense a follow-up into a standalone question (w
 history); retrieve (with ``QA_RERANK=llm``, let the model reorder what was retrieved: :mod:`qa.rerank`);
 show the model a few numbered sources; stream its JSON reply (the
 "answer" field streams as text); map source numbers to paragraphs, dropping invented
-ones; check that every number in the answer occurs in a cited paragraph; abstain in the
-question's language when the model says the sources do not answer or the check fails.
+ones; check that every number in the answer occurs in a cited paragraph and that no full name
+in it is one the articles never mention; abstain in the question's language when the model says
+the sources do not answer or a check fails.
 
 The final :class:`~qa.models.Answer`'s ``text`` can differ from the streamed chunks: an
 answer that fails the grounding check is replaced by the abstention message, and a failed
