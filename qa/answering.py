@@ -277,7 +277,9 @@ class _Run:
         if self._first_token is None:
             self._mark_first_token()
             yield text
-        yield self._finish(text, [], found=False, context=context)
+        final = self._finish(text, [], found=False, context=context)
+        final.abstention_reason = reason
+        yield final
 
     # --- extractive path -----------------------------------------------------------------
 
@@ -294,6 +296,12 @@ class _Run:
         self._mark_first_token()
         yield text
         final = self._finish(text, citations, found=result is not None, context=context)
+        if result is None:
+            final.abstention_reason = (
+                "no passage retrieved"
+                if not context
+                else "no sentence of the retrieved paragraphs is close enough to the question"
+            )
         if fallback_reason is not None:
             final.fallback = "extractive"
             final.fallback_reason = fallback_reason

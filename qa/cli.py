@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from qa.config import Settings, load_settings
@@ -266,6 +267,8 @@ def ask(
             f"[yellow]note:[/yellow] answered by the {final.fallback} fallback because the "
             f"{final.backend} backend failed: {final.fallback_reason}"
         )
+    if final.abstention_reason:
+        err_console.print(f"[dim]no answer: {escape(final.abstention_reason)}[/dim]", highlight=False)
     for citation in final.citations:
         console.print()
         console.print(f"[bold]{citation.marker()}[/bold]", highlight=False)

@@ -230,6 +230,7 @@ class Checkpoint:
             row["answer_lang"],
             row["seconds"],
             row["first_token_seconds"],
+            abstention_reason=row.get("abstention_reason"),
         )
         return outcome, row["details"]
 
@@ -246,6 +247,7 @@ class Checkpoint:
             "seconds": outcome.seconds,
             "first_token_seconds": outcome.first_token_seconds,
             "error": outcome.error,
+            "abstention_reason": outcome.abstention_reason,
             "details": details,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -264,7 +266,14 @@ def _ask(item: KnownAnswer, stream: StreamFn) -> tuple[AnswerOutcome, dict[str, 
     seconds = time.perf_counter() - start
     citations = tuple((c.file, c.paragraph, c.text) for c in answer.citations)
     outcome = AnswerOutcome(
-        item, answer.text, answer.found, citations, answer_language(answer.text), seconds, first
+        item,
+        answer.text,
+        answer.found,
+        citations,
+        answer_language(answer.text),
+        seconds,
+        first,
+        abstention_reason=getattr(answer, "abstention_reason", None),
     )
     details = {
         "backend": answer.backend,

@@ -350,6 +350,8 @@ class AnswerOutcome:
     seconds: float = 0.0
     first_token_seconds: float | None = None
     error: str | None = None
+    # Why the bot abstained (``Answer.abstention_reason``), shown with a false abstention.
+    abstention_reason: str | None = None
 
     @property
     def correct_citations(self) -> int:

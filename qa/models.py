@@ -65,6 +65,9 @@ class Answer:
     standalone_question: str | None = None
     fallback: str | None = None
     fallback_reason: str | None = None
+    # Why ``found`` is False: the model said the sources do not answer, or which check failed
+    # ("name Emmanuel Macron is in no article"). None for an answer.
+    abstention_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (used by ``qa ask --json`` and the evaluation reports)."""
@@ -77,6 +80,7 @@ class Answer:
             "backend": self.backend,
             "fallback": self.fallback,
             "fallback_reason": self.fallback_reason,
+            "abstention_reason": self.abstention_reason,
             "citations": [{"file": c.file, "paragraph": c.paragraph, "text": c.text} for c in self.citations],
             "passages": [
                 {"file": p.file, "paragraph": p.paragraph, "score": p.score, "lang": p.lang, "text": p.text}

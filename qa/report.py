@@ -75,7 +75,8 @@ def failure_reasons(outcome: AnswerOutcome, *, on_evidence: bool) -> list[str]:
         if outcome.found:
             reasons.append("answered a question the articles do not answer")
     elif not outcome.found:
-        reasons.append("abstained, but the articles answer it")
+        why = f" ({outcome.abstention_reason})" if outcome.abstention_reason else ""
+        reasons.append(f"abstained, but the articles answer it{why}")
     else:
         if not on_evidence and not answer_matches(item, outcome.text):
             reasons.append("answer does not contain the expected facts")
@@ -141,6 +142,7 @@ def items_table(report: EvalReport) -> list[dict[str, Any]]:
                 if outcome.first_token_seconds is None
                 else round(outcome.first_token_seconds, 3),
                 "error": outcome.error,
+                "abstention_reason": outcome.abstention_reason,
                 **report.answer_details.get(item.id, {}),
             }
             row["reasons"].extend(failure_reasons(outcome, on_evidence=on_evidence))

@@ -124,6 +124,7 @@ def sendable_answer(answer: Answer) -> Answer:
         passages=[replace(p, file=sendable(p.file), text=sendable(p.text)) for p in answer.passages],
         standalone_question=optional(answer.standalone_question),
         fallback_reason=optional(answer.fallback_reason),
+        abstention_reason=optional(answer.abstention_reason),
     )
 
 

@@ -250,6 +250,7 @@ def render_details(answer: Answer) -> str:
         *([("why the fallback", answer.fallback_reason)] if answer.fallback_reason else []),
         ("answer language", answer.lang),
         ("found in the articles", "yes" if answer.found else "no"),
+        *([("why no answer", answer.abstention_reason)] if answer.abstention_reason else []),
     ]
     if answer.standalone_question and answer.standalone_question != answer.question:
         facts.append(("question as searched", answer.standalone_question))

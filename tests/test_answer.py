@@ -190,6 +190,8 @@ def test_model_abstention_gives_fixed_message_in_question_language(
     assert result.citations == []
     assert result.lang == "de"
     assert result.text == message("not_found", "de") != message("not_found", "en")
+    assert result.abstention_reason == "the model found no answer in the sources"
+    assert result.to_dict()["abstention_reason"] == result.abstention_reason
 
 
 def test_free_text_dont_know_counts_as_abstention(llm_settings: Settings, retriever: FakeRetriever) -> None:
@@ -213,6 +215,7 @@ def test_number_in_no_source_makes_the_pipeline_abstain(
     )
     assert not result.found
     assert result.text == message("not_found", "en")
+    assert result.abstention_reason == "number 12 is in no source"
 
 
 def test_number_in_an_uncited_source_moves_that_source_into_the_citations(
@@ -420,10 +423,12 @@ def test_a_full_name_from_outside_the_articles_is_an_abstention(
     result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(made_up))
     assert not result.found and result.citations == []
     assert result.text == message("not_found", "en")
+    assert result.abstention_reason == "name Emmanuel Macron is in no article"
     # QA_CHECK_NAMES=off lets the made-up name through: the name check, nothing else, caught it.
     off = llm_settings.model_copy(update={"check_names": "off"})
     through = answer(question, settings=off, retriever=retriever, chat_model=fake(made_up))
     assert through.found and through.text == "The president of France is Emmanuel Macron."
+    assert through.abstention_reason is None
 
 
 def test_a_full_name_the_articles_mention_elsewhere_passes(

@@ -5,6 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from qa.cli import app
+from qa.config import Settings
 from tests.conftest import SEEDS
 
 
@@ -43,3 +48,17 @@ def test_search_rerank_without_a_language_model_is_a_clean_error(tmp_path: Path)
     assert "QA_RERANK=llm needs a language model" in out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "index").exists()  # refused before any index work
+
+
+def test_ask_says_why_there_is_no_answer(
+    extractive_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(extractive_settings.index_dir))
+    monkeypatch.setenv("QA_MODEL_CACHE_DIR", str(extractive_settings.model_cache_dir))
+    question = "Vilket land vann fotbolls-VM för herrar år 2022?"
+    result = CliRunner().invoke(app, ["--sources", str(SEEDS), "ask", "--backend", "extractive", question])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Artiklarna säger inget om det."
+    assert (
+        "no answer: no sentence of the retrieved paragraphs is close enough to the question" in result.stderr
+    )

@@ -182,6 +182,32 @@ def test_wrong_answers_fail_with_reasons(items: list[KnownAnswer], corpus: Corpu
     assert all(o.first_token_seconds is None for o in report.outcomes)
 
 
+def test_a_false_abstention_says_why_the_bot_abstained(
+    items: list[KnownAnswer], corpus: Corpus, tmp_path: Path
+) -> None:
+    sample = [i for i in items if i.id == "chapters-en"]
+
+    def stream(question: str, history: History) -> Iterator[str | Answer]:
+        abstained = Answer(question, "The articles do not say.", [], False, "en", "fake")
+        abstained.abstention_reason = "number 12 is in no source"
+        yield abstained
+
+    report = run_evaluation(sample, perfect_search(sample, corpus), stream, backend="local")
+    row = to_json(report)["items"][0]
+    assert row["reasons"] == ["abstained, but the articles answer it (number 12 is in no source)"]
+    assert row["answer"]["abstention_reason"] == "number 12 is in no source"
+
+    # An interrupted run's checkpoint keeps the reason for the resumed run.
+    path = tmp_path / "answers.partial.jsonl"
+    run_answers(sample, stream, checkpoint=Checkpoint(path, "local"))
+
+    def not_asked_again(question: str, history: History) -> Iterator[str | Answer]:
+        raise AssertionError("a recorded answer was asked again")
+
+    outcomes, _ = run_answers(sample, not_asked_again, checkpoint=Checkpoint(path, "local", resume=True))
+    assert outcomes[0].abstention_reason == "number 12 is in no source"
+
+
 def test_backend_errors_are_recorded_and_the_run_goes_on(items: list[KnownAnswer], corpus: Corpus) -> None:
     good = answering_stream(items, corpus)
     calls = []

@@ -159,6 +159,18 @@ def test_details_lists_passages_scores_backend_and_timings() -> None:
     assert "How many chapters does the Hanoi Convention have?" in html
 
 
+def test_details_say_why_there_is_no_answer() -> None:
+    abstained = make_answer(
+        "The articles do not say.",
+        citations=[],
+        found=False,
+        abstention_reason="name <Emmanuel> Macron is in no article",
+    )
+    html = render_details(abstained)
+    assert "why no answer" in html and "name &lt;Emmanuel&gt; Macron is in no article" in html
+    assert "why no answer" not in render_details(make_answer())
+
+
 def test_api_markdown_uses_file_paragraph_citations() -> None:
     md = answer_markdown(make_answer("It has 9 chapters [1]. Signed in Hanoi."))
     assert md.startswith("It has 9 chapters [000_a.txt ¶6]. Signed in Hanoi.")
