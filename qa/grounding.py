@@ -196,7 +196,8 @@ def _name_runs(answer: str) -> list[list[str]]:
     """Runs of two or more capitalised words, in each sentence: "Emmanuel Macron", "Willem II",
     "Willem-Alexander", "Ministry of Foreign Affairs" (joiners between capitalised words keep a
     run going; other punctuation ends it). A short first word of a sentence ("The", "Die",
-    "Het") is capitalised for its place, so it starts no run."""
+    "Het") is capitalised for its place, so it starts no run; nor does a word right after a
+    number, which is what is counted ("90 Millionen Einwohner": German capitalises nouns)."""
     runs: list[list[str]] = []
     for sentence in re.split(r"(?<=[.!?:;])\s+", answer):
         # Tokens, each with whether punctuation (not a space, hyphen or apostrophe) precedes it.
@@ -214,7 +215,8 @@ def _name_runs(answer: str) -> list[list[str]]:
                 if len(run) >= 2:
                     runs.append(run)
                 run = []
-            if _is_capitalised(word) and not (i == 0 and len(word) <= 3):
+            after_number = i > 0 and tokens[i - 1][0].isdigit() and not broken
+            if _is_capitalised(word) and not (i == 0 and len(word) <= 3) and not (after_number and not run):
                 run.append(word)
                 i += 1
                 continue

@@ -160,6 +160,7 @@ def test_a_full_name_the_articles_never_mention_is_outside(
         "The Committee negotiated it.",
         "Het motto was 'Unie' (Unie).",
         "Vietnam, Laos, Kambodscha und Thailand.",
+        "Vietnam hat 90 Millionen Einwohner.",  # what a number counts, capitalised in German
     ],
 )
 def test_names_the_articles_support_or_that_are_not_names_pass(
