@@ -9,10 +9,11 @@ loopback OpenAI-compatible server). The loaded model is kept per process.
 from __future__ import annotations
 
 import atexit
+import collections
 import logging
 import os
-import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ class EngineKey:
 
 _engines: dict[EngineKey, Any] = {}
 _engines_lock = threading.Lock()
+_exit_hook = False
 
 
 def default_threads(settings: Settings) -> int:
@@ -51,13 +53,34 @@ def load_engine(
     path: Path, *, n_ctx: int = DEFAULT_CTX, threads: int = 2, port: int = 0, api_key: str | None = None
 ) -> Any:
     """A llama.cpp server for ``path``, loaded once per process and key (loading takes seconds)."""
+    global _exit_hook
     key = EngineKey(str(path), n_ctx, threads, port)
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
             engine = start_server(path, n_ctx=n_ctx, threads=threads, port=port, api_key=api_key)
             _engines[key] = engine
+            if not _exit_hook:
+                atexit.register(_at_exit)
+                _exit_hook = True
         return engine
+
+
+def _at_exit() -> None:
+    """Stop every stream, then unload every model, while Python still runs.
+
+    Unloading joins llama.cpp's own threads. Left running, they outlive the interpreter: a CI
+    run ended with SIGSEGV when a token that was still being computed after its stream had
+    stopped met C++ destructors already run by exit() (core dump: the OpenMP workers in
+    ggml_graph_compute while the main thread ran the exit handlers). The streams hold no
+    reference to a model, so dropping ours here frees it (``xllamacpp.Server`` joins its threads).
+    """
+    _generations.stop_all()
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    while engines:
+        engines.pop()  # the last reference: llama.cpp finishes its step and stops
 
 
 def start_server(path: Path, *, n_ctx: int, threads: int, port: int, api_key: str | None) -> Any:
@@ -173,10 +196,9 @@ class LocalChatModel(BaseChatModel):
         """Stream the reply. When the request asks for ``logprobs`` (e.g. through ``extra_body``),
         each chunk carries the tokens' log-probabilities in ``generation_info["logprobs"]``,
         as ChatOpenAI's chunks do (entries sent before the first text go with the first chunk)."""
-        engine = self._engine()
         request = self._request(messages, stop, kwargs) | {"stream": True}
         logprobs: list[dict[str, Any]] | None = [] if request.get("logprobs") else None
-        for delta in _stream_engine(engine, request, logprobs):
+        for delta in _stream_engine(self._engine(), request, logprobs):  # no reference kept here
             info = None
             if logprobs:
                 info = {"logprobs": {"content": list(logprobs)}}
@@ -191,46 +213,107 @@ _DONE = object()
 # How long stopping a generation waits for llama.cpp: it stops at its next token, which can
 # take as long as reading a whole prompt (tens of seconds for a full context on 2 cores).
 STOP_WAIT_SECONDS = 120
+# How long the exit hook waits for the threads reading a stream to go idle (see stop_all).
+IDLE_WAIT_SECONDS = 5.0
 
 
-class _Generations:
-    """The llama.cpp calls running on worker threads, each with its stop flag.
+class _Channel:
+    """The queue between a llama.cpp worker and the thread reading its stream.
 
-    A worker still inside llama.cpp when Python exits aborts the interpreter ("FATAL: exception
-    not rethrown"): a Ctrl-C on ``qa ask`` while it streams, or on the web chat while it
-    answers. So a stream waits for its worker when it is closed, and at exit every running
-    generation is told to stop and awaited (the hook is registered with the first one).
+    Unlike ``queue.Queue`` it can be sealed (later items are dropped) and it tells whether its
+    reader is waiting on it with nothing left to read, which the exit hook needs.
     """
 
     def __init__(self) -> None:
-        self._running: dict[threading.Thread, threading.Event] = {}
+        self._items: collections.deque[Any] = collections.deque()
+        self._ready = threading.Condition()
+        self._sealed = False
+        self._waiting = False
+
+    def put(self, item: Any) -> None:
+        with self._ready:
+            if not self._sealed:
+                self._items.append(item)
+                self._ready.notify()
+
+    def get(self) -> Any:
+        with self._ready:
+            while not self._items:
+                self._waiting = True
+                try:
+                    self._ready.wait()
+                finally:
+                    self._waiting = False
+            return self._items.popleft()
+
+    def seal(self) -> None:
+        with self._ready:
+            self._sealed = True
+
+    def idle(self) -> bool:
+        """True when the reader waits on an empty channel (a sealed one never wakes it)."""
+        with self._ready:
+            return self._waiting and not self._items
+
+
+@dataclass(eq=False)
+class _Stream:
+    worker: threading.Thread
+    stop: threading.Event
+    chunks: _Channel
+    done: threading.Event  # the reader has left the stream
+
+
+class _Generations:
+    """The llama.cpp streams in flight: each worker thread, its stop flag and its reader.
+
+    A worker still inside llama.cpp when Python exits aborts the interpreter ("FATAL: exception
+    not rethrown"): a Ctrl-C on ``qa ask`` while it streams, or on the web chat while it
+    answers. So a stream waits for its worker when it is closed, and at exit (``_at_exit``)
+    every stream is stopped and its worker awaited.
+
+    A daemon thread that runs Python while the interpreter finalizes can crash it too (a
+    CPython race: python/cpython#87135, #110052). So the exit hook first seals every channel,
+    so that stopping a worker hands its reader nothing more to wake up for, and then waits
+    (briefly) until each reader is asleep on its empty channel or has left the stream: a reader
+    that sleeps through the exit never runs again (without the seal, the worker's last chunk
+    woke its reader just as the interpreter began to shut down).
+    """
+
+    def __init__(self) -> None:
+        self._streams: list[_Stream] = []
         self._lock = threading.Lock()
-        self._exit_hook = False
 
-    def start(self, target: Callable[[], None], stop: threading.Event) -> threading.Thread:
-        def run() -> None:
-            try:
-                target()
-            finally:
-                with self._lock:
-                    self._running.pop(threading.current_thread(), None)
-
-        worker = threading.Thread(target=run, name="llama.cpp-stream", daemon=True)
+    def start(self, target: Callable[[], None], stop: threading.Event, chunks: _Channel) -> _Stream:
+        worker = threading.Thread(target=target, name="llama.cpp-stream", daemon=True)
+        stream = _Stream(worker, stop, chunks, threading.Event())
         with self._lock:
-            self._running[worker] = stop
-            if not self._exit_hook:
-                atexit.register(self.stop_all)
-                self._exit_hook = True
+            self._streams.append(stream)
         worker.start()
-        return worker
+        return stream
+
+    def finish(self, stream: _Stream) -> None:
+        """Called by the reader as it leaves the stream (after its worker has returned)."""
+        stream.done.set()
+        with self._lock:
+            if stream in self._streams:
+                self._streams.remove(stream)
 
     def stop_all(self) -> None:
         with self._lock:
-            running = list(self._running.items())
-        for _, stop in running:
-            stop.set()
-        for worker, _ in running:
-            _await(worker)
+            streams = list(self._streams)
+        for stream in streams:
+            stream.chunks.seal()
+            stream.stop.set()
+        for stream in streams:
+            _await(stream.worker)
+        deadline = time.monotonic() + IDLE_WAIT_SECONDS
+        for stream in streams:
+            while not (stream.done.is_set() or stream.chunks.idle()):
+                if time.monotonic() > deadline:
+                    log.warning("a thread reading the local model did not go idle before exit")
+                    return
+                time.sleep(0.01)
 
 
 def _await(worker: threading.Thread) -> None:
@@ -249,9 +332,12 @@ def _stream_engine(
 
     Closing the iterator early tells llama.cpp to stop generating (the callback returns True).
     With ``logprobs`` (a list), the per-token log-probabilities the server sends (when the request
-    asks for them) are appended to it.
+    asks for them) are appended to it. Only the worker refers to ``engine``, and only while it
+    calls it: a reader that never resumes (see ``_Generations``) keeps no model alive.
     """
-    chunks: queue.Queue[Any] = queue.Queue()
+    call = [engine.handle_chat_completions]
+    del engine
+    chunks = _Channel()
     stop = threading.Event()
 
     def on_chunk(payload: Any) -> bool:
@@ -260,7 +346,7 @@ def _stream_engine(
 
     def run() -> None:
         try:
-            result = engine.handle_chat_completions(request, on_chunk)
+            result = call.pop()(request, on_chunk)
             if result is not None:
                 chunks.put(result)
         except Exception as exc:  # handed to the consumer thread, which raises it
@@ -268,7 +354,7 @@ def _stream_engine(
         finally:
             chunks.put(_DONE)
 
-    worker = _generations.start(run, stop)
+    stream = _generations.start(run, stop, chunks)
     try:
         while (payload := chunks.get()) is not _DONE:
             if isinstance(payload, Exception):
@@ -284,4 +370,5 @@ def _stream_engine(
                     yield content
     finally:
         stop.set()  # llama.cpp returns at its next token; wait for that (see _Generations)
-        _await(worker)
+        _await(stream.worker)
+        _generations.finish(stream)

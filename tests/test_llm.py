@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import httpx
@@ -150,6 +152,71 @@ def test_local_stream_closed_early_tells_llama_cpp_to_stop() -> None:
     while engine.stopped_after is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert engine.stopped_after is not None and engine.stopped_after < 1000
+
+
+def test_at_exit_streams_are_stopped_and_their_readers_left_asleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exit hook stops every worker and waits until each reader sleeps on its sealed channel.
+
+    A reader woken while the interpreter finalizes can crash it (see ``_Generations``), so
+    stopping must not hand it anything: it gets no end-of-stream and is never woken again. Nor
+    may it keep the model alive, which the exit hook unloads.
+    """
+    import atexit
+
+    from qa import local_llm
+
+    generations = local_llm._Generations()
+    monkeypatch.setattr(local_llm, "_generations", generations)
+    engine = _FakeEngine([_chunk(str(i), str(i), 0.0) for i in range(1000)], pause=0.005)
+    received: list[str] = []
+    left = threading.Event()
+    handed = [engine]  # the reader is given the model, as LocalChatModel._stream passes it on
+
+    def read() -> None:  # as a web-chat worker thread would, slow with each chunk
+        for text in local_llm._stream_engine(handed.pop(), {}):
+            received.append(text)
+            time.sleep(0.2)
+        left.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 10
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert received, "no chunk arrived"
+    [stream] = generations._streams
+    try:
+        generations.stop_all()  # the reader is busy with its first chunk: the hook waits for it
+        assert engine.stopped_after is not None and engine.stopped_after < 1000
+        assert not stream.worker.is_alive()
+        assert stream.chunks.idle()  # asleep on an empty channel...
+        seen = len(received)
+        time.sleep(0.3)
+        assert len(received) == seen and not left.is_set() and reader.is_alive()  # ...and stays so
+        model = weakref.ref(engine)
+        del engine
+        assert model() is None  # the sleeping reader keeps no model alive (_at_exit unloads it)
+    finally:
+        atexit.unregister(generations.stop_all)
+        with stream.chunks._ready:  # let the test's reader go (a real exit never does)
+            stream.chunks._items.append(local_llm._DONE)
+            stream.chunks._ready.notify()
+    reader.join(10)
+    assert left.is_set() and not generations._streams
+
+
+def test_at_exit_the_loaded_models_are_unloaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unloading joins llama.cpp's threads before exit() runs C++ destructors under them."""
+    from qa import local_llm
+
+    engine = _FakeEngine([])
+    key = local_llm.EngineKey("model.gguf", 4096, 2, 0)
+    monkeypatch.setattr(local_llm, "_engines", {key: engine})
+    monkeypatch.setattr(local_llm, "_generations", local_llm._Generations())
+    model = weakref.ref(engine)
+    del engine
+    local_llm._at_exit()
+    assert local_llm._engines == {} and model() is None
 
 
 def test_local_model_puts_token_logprobs_on_its_chunks_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:

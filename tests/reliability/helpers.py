@@ -62,6 +62,7 @@ def child_env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     env["ANONYMIZED_TELEMETRY"] = "False"
     env["GRADIO_ANALYTICS_ENABLED"] = "False"
+    env["PYTHONFAULTHANDLER"] = "1"  # a crash in a child prints every thread's Python stack
     env.update(extra)
     return env
 
