@@ -131,6 +131,12 @@ class _Run:
     def query(self) -> str:
         return self.standalone or self.question
 
+    @property
+    def asked(self) -> str:
+        """What the person asked, for the name check (an answer may repeat a name from it):
+        the question and, for a follow-up, its standalone form too."""
+        return f"{self.question} {self.standalone}" if self.standalone else self.question
+
     def _mark_first_token(self) -> None:
         if self._first_token is None:
             self._first_token = time.perf_counter() - self.started
@@ -209,7 +215,7 @@ class _Run:
             parsed.text,
             cited,
             context,
-            f"{self.question} {self.query}" if self.standalone else self.query,
+            self.asked,
             check_names=self.settings.check_names,
             vocabulary=self._vocabulary(),
         )
@@ -263,7 +269,7 @@ class _Run:
         if leaks_prompt(translated, system_prompt):
             problems.append("repeats the system prompt")
         vocabulary = self._vocabulary()
-        if vocabulary is not None and outside_names(translated, vocabulary, self.query):
+        if vocabulary is not None and outside_names(translated, vocabulary, self.asked):
             problems.append("adds a name no article mentions")
         if problems:
             log.info("translation of the answer from %s rejected: %s", written_in, ", ".join(problems))

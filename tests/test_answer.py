@@ -465,6 +465,7 @@ def test_an_answer_in_the_wrong_language_is_translated(
         ("The Hanoi Convention consists of nine chapters and seventy-one articles.", "numbers lost"),
         ("Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln, wirklich.", "still German"),
         ("", "empty"),
+        ("Emmanuel Macron says the Hanoi Convention has 9 chapters and 71 articles.", "adds a name"),
     ],
 )
 def test_a_bad_translation_is_rejected_and_the_answer_kept(
