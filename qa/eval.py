@@ -273,7 +273,7 @@ def _ask(item: KnownAnswer, stream: StreamFn) -> tuple[AnswerOutcome, dict[str, 
         answer_language(answer.text),
         seconds,
         first,
-        abstention_reason=getattr(answer, "abstention_reason", None),
+        abstention_reason=answer.abstention_reason,
     )
     details = {
         "backend": answer.backend,
