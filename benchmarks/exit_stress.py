@@ -26,24 +26,8 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-ROOT = Path(__file__).resolve().parents[1]
-
-CHILD = """
-import random, sys, threading, time
-from qa.config import Settings
-from qa.local_llm import LocalChatModel
-
-model = LocalChatModel.from_settings(Settings())
-streaming = threading.Event()
-
-def consume():
-    for chunk in model.stream("Count from 1 to 500, one number per line."):
-        streaming.set()
-
-threading.Thread(target=consume, daemon=True).start()
-assert streaming.wait(300)
-time.sleep(random.random() * float(sys.argv[1]))
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.reliability
+from tests.reliability.helpers import EXIT_WHILE_STREAMING, run_child
 
 
 def run_once(index: int, busy_every: int) -> int:
@@ -51,17 +35,8 @@ def run_once(index: int, busy_every: int) -> int:
     if busy_every and index % busy_every == 0:
         busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
-        env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1"}
-        child = subprocess.run(
-            [sys.executable, "-c", CHILD, str(index % 2)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        return child.returncode
+        settings = {k: v for k, v in os.environ.items() if k.startswith("QA_")}  # as for the app
+        return run_child(EXIT_WHILE_STREAMING, str(index % 2), timeout=600, **settings).returncode
     finally:
         if busy is not None:
             busy.kill()

@@ -54,6 +54,30 @@ def finishes_within(seconds: float, work: Callable[[], object]) -> bool:
     return not thread.is_alive()
 
 
+# Streams from the bundled model on a worker thread (as the web chat does) and lets the main
+# thread end (as a Ctrl-C on the server does) while llama.cpp is still generating. Used by
+# test_interrupts.py and benchmarks/exit_stress.py; an argument (seconds) makes the main thread
+# end at a random moment within that long after the first text instead of at once.
+EXIT_WHILE_STREAMING = """
+import random, sys, threading, time
+from qa.config import Settings
+from qa.local_llm import LocalChatModel
+
+model = LocalChatModel.from_settings(Settings())
+streaming = threading.Event()
+
+def consume():
+    for chunk in model.stream("Count from 1 to 500, one number per line."):
+        streaming.set()
+
+threading.Thread(target=consume, daemon=True).start()
+assert streaming.wait(300)
+print("streaming", flush=True)
+if len(sys.argv) > 1:
+    time.sleep(random.random() * float(sys.argv[1]))
+"""
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """The environment for a child process: no QA_*/GRADIO_* settings, the project importable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "GRADIO_"))}

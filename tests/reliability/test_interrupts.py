@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from qa.config import PROJECT_ROOT, Settings
-from tests.reliability.helpers import app_server, child_env, run_child
+from tests.reliability.helpers import EXIT_WHILE_STREAMING, app_server, child_env, run_child
 
 pytestmark = pytest.mark.slow
 
@@ -53,26 +53,6 @@ def test_ctrl_c_while_the_local_model_streams_exits_cleanly(local_settings: Sett
     assert result.returncode == -signal.SIGINT, result.stderr[-2000:]  # ended by its own SIGINT
     assert "KeyboardInterrupt" in result.stderr
     assert "FATAL" not in result.stderr
-
-
-# Streams from the bundled model on a worker thread (as the web chat does) and lets the main
-# thread end (as a Ctrl-C on the server does) while llama.cpp is still generating.
-EXIT_WHILE_STREAMING = """
-import threading
-from qa.config import Settings
-from qa.local_llm import LocalChatModel
-
-model = LocalChatModel.from_settings(Settings())
-streaming = threading.Event()
-
-def consume():
-    for chunk in model.stream("Count from 1 to 500, one number per line."):
-        streaming.set()
-
-threading.Thread(target=consume, daemon=True).start()
-assert streaming.wait(300)
-print("streaming", flush=True)
-"""
 
 
 def test_exit_while_another_thread_streams_from_the_local_model_is_clean(local_settings: Settings) -> None:
