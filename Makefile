@@ -24,8 +24,8 @@ run: $(VENV)/.installed-run
 	$(PY) app.py
 
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check qa tests app.py
-	$(VENV)/bin/ruff format --check qa tests app.py
+	$(VENV)/bin/ruff check qa tests benchmarks app.py
+	$(VENV)/bin/ruff format --check qa tests benchmarks app.py
 
 typecheck: $(VENV)/.installed-test
 	$(VENV)/bin/mypy
