@@ -4,8 +4,8 @@ Steps: validate the question; condense a follow-up into a standalone question (w
 history); retrieve (with ``QA_RERANK=llm``, let the model reorder what was retrieved: :mod:`qa.rerank`);
 show the model a few numbered sources; stream its JSON reply (the
 "answer" field streams as text); map source numbers to paragraphs, dropping invented
-ones; check that every number in the answer occurs in a cited paragraph and that no full name
-in it is one the articles never mention; abstain in the question's language when the model says
+ones; check that every number in the answer occurs in a cited paragraph, that no full name
+in it is one the articles never mention and that it gives a count when asked how many; abstain in the question's language when the model says
 the sources do not answer or a check fails.
 
 The final :class:`~qa.models.Answer`'s ``text`` can differ from the streamed chunks: an
@@ -26,7 +26,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,6 +38,7 @@ from qa.grounding import (
     ground,
     leaks_prompt,
     map_sources,
+    misses_quantity,
     numbers_in,
     outside_names,
     parse_reply,
@@ -55,6 +56,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_HISTORY_TURNS = 3
+# A translation of the answer longer than this many times the answer, plus this many characters,
+# is a model that went on repeating itself: it is cut off and rejected.
+TRANSLATION_LENGTH_FACTOR = 2
+TRANSLATION_LENGTH_SLACK = 40
 MAX_HISTORY_ANSWER_CHARS = 600
 
 
@@ -223,6 +228,10 @@ class _Run:
             (leaks_prompt(parsed.text, messages[0][1]), "the answer repeats the system prompt"),
             (shares_nothing(parsed.text, context), "the answer shares no number or word with any source"),
             (repeats_question(parsed.text, self.query), "the answer only repeats words of the question"),
+            (
+                misses_quantity(parsed.text, self.asked),
+                "the question asks how many, and the answer gives no number",
+            ),
         ):
             if failed:
                 check.ok = False
@@ -251,15 +260,28 @@ class _Run:
 
         t = time.perf_counter()
         prompt = render("translate", text=text, language=language_name(self.lang))
+        # A translation is about as long as what it translates. A small model sometimes loops
+        # ("door de medewerkers van de medewerkers van de …" until the token limit): stop reading,
+        # which stops the model, once the reply is far longer than the answer.
+        limit = TRANSLATION_LENGTH_FACTOR * len(text) + TRANSLATION_LENGTH_SLACK
+        parts: list[str] = []
+        runaway = False
         try:
-            raw = "".join(_chat(model, [("user", prompt)], self.settings))
+            with contextlib.closing(_chat(model, [("user", prompt)], self.settings)) as stream:
+                for piece in stream:
+                    parts.append(piece)
+                    if sum(map(len, parts)) > limit:
+                        runaway = True
+                        break
         except TransientBackendError as exc:
             log.warning("could not translate the answer (%s); keeping it in %s", exc, written_in)
             return text
         finally:
             self.timings["translation"] = time.perf_counter() - t
-        translated = _unwrap(raw)
+        translated = _unwrap("".join(parts))
         problems = []
+        if runaway:
+            problems.append(f"over {limit} characters for a {len(text)}-character answer")
         if not translated:
             problems.append("empty")
         if not numbers_in(text) <= numbers_in(translated):
@@ -290,24 +312,18 @@ class _Run:
     # --- extractive path -----------------------------------------------------------------
 
     def _extractive(self, fallback_reason: str | None) -> Iterator[str | Answer]:
-        from qa.extractive import extract_answer
+        from qa.extractive import Extract, extract_answer
 
         context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
         result = extract_answer(self.query, context, self.retriever, self.settings)
-        if result is None:
-            text = message("not_found", self.lang)
-            citations: list[Passage] = []
+        if isinstance(result, Extract):
+            text, citations, reason = result.text, result.citations, None
         else:
-            text, citations = result.text, result.citations
+            text, citations, reason = message("not_found", self.lang), [], result.reason
         self._mark_first_token()
         yield text
-        final = self._finish(text, citations, found=result is not None, context=context)
-        if result is None:
-            final.abstention_reason = (
-                "no passage retrieved"
-                if not context
-                else "no sentence of the retrieved paragraphs is close enough to the question"
-            )
+        final = self._finish(text, citations, found=reason is None, context=context)
+        final.abstention_reason = reason
         if fallback_reason is not None:
             final.fallback = "extractive"
             final.fallback_reason = fallback_reason
@@ -369,7 +385,7 @@ def full_paragraph(retriever: Any, passage: Passage) -> Passage:
 
 def _chat(
     model: BaseChatModel, messages: list[tuple[str, str]], settings: Settings, **options: Any
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """:func:`qa.llm.stream_chat` with what every call takes from the settings: the server named in
     error messages, and the secrets masked in them."""
     from qa.llm import secrets_of, stream_chat

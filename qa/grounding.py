@@ -6,6 +6,7 @@ that no source contains. The functions here catch those cases deterministically.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -395,6 +396,60 @@ def shares_nothing(answer: str, passages: list[Passage]) -> bool:
     """True when ``answer`` has no number and no word stem in common with any of ``passages``
     (a bare "Yes." or a name from outside knowledge), so no source can be said to support it."""
     return bool(passages) and not any(support_score(answer, p) > 0 for p in passages)
+
+
+# Questions that ask for a count or an amount, in the corpus languages and English (folded text).
+_QUANTITY_QUESTION = re.compile(r"\b(how (many|much)|wie ?viel(e|en)?|combien|hur (manga|mycket)|hoeveel)\b")
+# Languages whose numerals (from num2words) count as a stated quantity.
+_NUMERAL_LANGUAGES = ("en", "de", "fr", "sv", "nl")
+# Counts without digits besides the numerals 2-99: "one" where it is not also an article, and
+# magnitudes with their plurals ("thousands of delegates", "tusentals delegater"), folded.
+_QUANTITY_WORDS = frozenset(
+    {
+        "one", "eins", "dozen", "dozens", "hundred", "hundreds", "thousand", "thousands", "million",
+        "millions", "billion", "billions", "dutzend", "dutzende", "hundert", "hunderte", "tausend",
+        "tausende", "millionen", "milliarde", "milliarden", "cent", "cents", "centaine", "centaines",
+        "mille", "millier", "milliers", "milliard", "milliards", "dizaine", "dizaines", "douzaine",
+        "douzaines", "dussin", "dussintals", "tiotals", "hundra", "hundratals", "tusen", "tusentals",
+        "miljon", "miljoner", "miljard", "miljarder", "dozijn", "tientallen", "honderd", "honderden",
+        "duizend", "duizenden", "miljoen", "miljoenen", "miljarden",
+    }
+)  # fmt: skip
+
+
+@functools.cache
+def _numerals() -> re.Pattern[str]:
+    """The numerals 2-99 of :data:`_NUMERAL_LANGUAGES` (num2words: "fünfundzwanzig", "vingt-cinq",
+    "tjugofem"), folded, as one pattern of whole words. One is left out: "un", "ein", "en", "een"
+    are articles too."""
+    from num2words import num2words
+
+    words = {_fold(num2words(n, lang=lang)) for lang in _NUMERAL_LANGUAGES for n in range(2, 100)}
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def asks_quantity(question: str) -> bool:
+    """True when ``question`` asks how many or how much ("Wie viele Staaten…?", "Hoeveel…?")."""
+    return _QUANTITY_QUESTION.search(_fold(question)) is not None
+
+
+def states_quantity(answer: str) -> bool:
+    """True when ``answer`` gives a count: digits, a numeral (2-99) in one of the corpus languages or
+    English, or a magnitude ("thousands", "Tausende", "tusentals")."""
+    if _NUMBER.search(answer):
+        return True
+    folded = _fold(answer)
+    if set(_WORD.findall(folded)) & _QUANTITY_WORDS:
+        return True
+    return _numerals().search(folded) is not None
+
+
+def misses_quantity(answer: str, question: str) -> bool:
+    """True when ``question`` asks how many or how much and ``answer`` gives no count at all
+    ("Vietnam urges countries to ratify it soon." to "How many ratifications are needed?"):
+    whatever it says, it does not answer that question."""
+    return asks_quantity(question) and not states_quantity(answer)
 
 
 def leaks_prompt(answer: str, system_prompt: str, shingle: int = 6) -> bool:

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
@@ -117,7 +117,7 @@ def stream_chat(
     deadline: float | None = None,
     base_url: str | None = None,
     secrets: Iterable[str] = (),
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """Stream the text of ``model``'s reply to ``messages`` ((role, content) pairs).
 
     Errors come out as BackendError (setup problems) or TransientBackendError (may pass).

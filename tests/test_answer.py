@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -411,6 +412,53 @@ def test_an_answer_no_source_can_support_is_an_abstention(
     assert result.text == message("not_found", "en")
 
 
+def test_an_answer_without_a_number_to_a_how_many_question_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    """ "How many ratifications are needed?" answered "Vietnam urges countries to ratify it soon." (the
+    local model, 2026-12-04): cited and on topic, but not an answer to the question."""
+    evasive = reply("The Hanoi Convention is a milestone of international cooperation.", [1])
+    question = "How many ratifications does the Hanoi Convention need?"
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(evasive))
+    assert not result.found and result.citations == []
+    assert result.abstention_reason == "the question asks how many, and the answer gives no number"
+    # The same reply to a question that does not ask for a count is an answer: this rule caught it.
+    other = answer(
+        "What is the Hanoi Convention?", settings=llm_settings, retriever=retriever, chat_model=fake(evasive)
+    )
+    assert other.found and other.abstention_reason is None
+
+
+@pytest.mark.parametrize(
+    ("refs", "found"),
+    [([("003_736721b06ed10590.txt", 3), CHAPTERS], False), ([CHAPTERS], True)],
+    ids=["best-paragraph-gives-no-count", "best-paragraph-gives-one"],
+)
+def test_extractive_answers_a_how_many_question_with_a_sentence_that_gives_a_count(
+    settings: Settings, corpus: Corpus, refs: list[tuple[str, int]], found: bool
+) -> None:
+    s = settings.model_copy(update={"llm": "extractive"})
+    question = "How many chapters does the Hanoi Convention have?"
+    result = answer(question, settings=s, retriever=FakeRetriever(corpus, refs))
+    assert result.found is found
+    if found:
+        # Only the paragraph's first sentence gives a count.
+        assert "9 Kapiteln" in result.text and [c.marker() for c in result.citations] == [
+            "[000_471dacd1b07f6ea5.txt ¶6]"
+        ]
+    else:
+        # Never a quote from a lower-ranked paragraph: the best one decides.
+        assert result.citations == [] and result.abstention_reason == (
+            "the question asks how many, and no sentence of the best paragraph gives a number"
+        )
+
+
+def test_extractive_abstention_says_why(settings: Settings, corpus: Corpus) -> None:
+    s = settings.model_copy(update={"llm": "extractive"})
+    result = answer("Who signed first?", settings=s, retriever=FakeRetriever(corpus, []))
+    assert not result.found and result.abstention_reason == "no passage retrieved"
+
+
 def test_a_full_name_from_outside_the_articles_is_an_abstention(
     llm_settings: Settings, corpus: Corpus
 ) -> None:
@@ -459,6 +507,10 @@ def test_an_answer_in_the_wrong_language_is_translated(
     assert "translation" in result.timings
 
 
+# A translation by the local model (2026-12-05) that repeated itself until the token limit.
+RUNAWAY_TRANSLATION = "The Hanoi Convention consists of 9 chapters and 71 articles" + 40 * " of the members"
+
+
 @pytest.mark.parametrize(
     ("translation", "why"),
     [
@@ -466,6 +518,7 @@ def test_an_answer_in_the_wrong_language_is_translated(
         ("Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln, wirklich.", "still German"),
         ("", "empty"),
         ("Emmanuel Macron says the Hanoi Convention has 9 chapters and 71 articles.", "adds a name"),
+        (RUNAWAY_TRANSLATION, "repeats itself far beyond the answer's length"),
     ],
 )
 def test_a_bad_translation_is_rejected_and_the_answer_kept(
@@ -480,6 +533,34 @@ def test_a_bad_translation_is_rejected_and_the_answer_kept(
         chat_model=model,
     )
     assert result.found and result.text == german, why
+
+
+class CountingFake(GenericFakeChatModel):
+    """A fake chat model that counts the chunks it was asked for."""
+
+    streamed: int = 0
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for chunk in super()._stream(*args, **kwargs):
+            self.streamed += 1
+            yield chunk
+
+
+def test_a_runaway_translation_is_stopped_early(llm_settings: Settings, retriever: FakeRetriever) -> None:
+    """Reading stops once the translation is far longer than the answer, which stops the model: a
+    loop to the token limit would cost seconds of generation on 2 cores."""
+    german = "Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln."
+    first = json.dumps(reply(german, [1]))
+    model = CountingFake(messages=iter([first, RUNAWAY_TRANSLATION]))
+    result = answer(
+        "How many chapters does the Hanoi Convention have?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=model,
+    )
+    assert result.found and result.text == german
+    chunks = len(re.split(r"(\s)", first)) + len(re.split(r"(\s)", RUNAWAY_TRANSLATION))
+    assert model.streamed < chunks - 100  # most of the loop was never read
 
 
 def test_an_answer_already_in_the_question_language_is_not_translated(

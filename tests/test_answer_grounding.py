@@ -15,6 +15,7 @@ from qa.grounding import (
     leaks_prompt,
     looks_like_abstention,
     map_sources,
+    misses_quantity,
     outside_names,
     parse_reply,
     prune_citations,
@@ -268,3 +269,36 @@ def test_an_answer_that_only_repeats_the_question_is_caught(answer: str, questio
 )
 def test_an_answer_that_adds_something_is_not_a_repetition(answer: str, question: str) -> None:
     assert not repeats_question(answer, question)
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        (
+            "Vietnam uppmanar länder att ratificera Hanoi-konventionen snart.",
+            "Hur många ratificeringar krävs för att konventionen ska träda i kraft?",
+        ),
+        ("Die Delegierten kamen aus Ländern der ganzen Welt.", "Wie viele Staaten haben unterzeichnet?"),
+        ("Un nouveau cadre juridique.", "Combien de chapitres compte la convention ?"),  # "un": an article
+        ("Het verdrag.", "Hoeveel landen hebben het verdrag geratificeerd?"),
+        ("The ceremony in Hanoi.", "How much did the ceremony cost?"),
+    ],
+)
+def test_an_answer_without_a_count_to_a_how_many_question_misses_it(answer: str, question: str) -> None:
+    assert misses_quantity(answer, question)
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        ("9", "How many chapters does the Hanoi Convention have?"),
+        ("Neun Kapitel und einundsiebzig Artikel.", "Wieviele Kapitel hat das Übereinkommen?"),
+        ("Fyra ratificeringar.", "Hur många ratificeringar krävs?"),  # a count, right or wrong
+        ("Quatre-vingt-dix-neuf.", "Combien ?"),
+        ("Duizenden afgevaardigden.", "Hoeveel afgevaardigden waren er?"),
+        ("Tusentals delegater.", "How many delegates attended?"),
+        ("Vietnam", "Which country hosted the ceremony?"),  # not a how-many question
+    ],
+)
+def test_a_count_or_another_kind_of_question_is_not_a_miss(answer: str, question: str) -> None:
+    assert not misses_quantity(answer, question)
