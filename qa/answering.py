@@ -5,8 +5,9 @@ history); retrieve (with ``QA_RERANK=llm``, let the model reorder what was retri
 show the model a few numbered sources; stream its JSON reply (the
 "answer" field streams as text); map source numbers to paragraphs, dropping invented
 ones; check that every number in the answer occurs in a cited paragraph, that no full name
-in it is one the articles never mention and that it gives a count when asked how many; abstain in the question's language when the model says
-the sources do not answer or a check fails.
+in it is one the articles never mention, and that it gives a count when asked how many;
+abstain in the question's language when the model says the sources do not answer or a check
+fails.
 
 The final :class:`~qa.models.Answer`'s ``text`` can differ from the streamed chunks: an
 answer that fails the grounding check is replaced by the abstention message, and a failed
