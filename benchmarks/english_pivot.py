@@ -24,15 +24,14 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+from common import evaluate_local
 
 import qa.answering as answering
 from qa.config import PROJECT_ROOT, Settings
-from qa.eval import Checkpoint, real_search, real_stream, run_evaluation
-from qa.evalset import DEFAULT_PATH, load_known_answers
 from qa.models import Answer
 from qa.prompts import render
-from qa.report import console_tables, write_report
 
 
 class Pivot:
@@ -62,35 +61,29 @@ class Pivot:
         return f"{original}\n(In English: {english})"
 
 
-PIVOT: Pivot | None = None
-
-
 class PivotRun(answering._Run):
     """``_Run`` whose answer prompt shows the question in English when it was asked in another language."""
 
+    pivot: ClassVar[Pivot]
+
     def _generate(self, model: Any) -> Iterator[str | Answer]:
-        assert PIVOT is not None
         if self.lang == "en":
             yield from super()._generate(model)
             return
-        english, seconds = PIVOT.english(self.query, model, self.settings)
+        english, seconds = self.pivot.english(self.query, model, self.settings)
         self.timings["pivot"] = seconds
-        original_build = answering.build_messages
-        query = self.query
-
-        def build(question: str, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
-            shown = PIVOT.shown(question, english) if question == query else question
-            return original_build(shown, *args, **kwargs)
-
-        answering.build_messages = build  # type: ignore[assignment]
+        build = answering.build_messages
+        # _generate builds one answer prompt, from the question: show that prompt the pivot.
+        answering.build_messages = lambda question, *args, **kwargs: build(  # type: ignore[assignment]
+            self.pivot.shown(question, english), *args, **kwargs
+        )
         try:
             yield from super()._generate(model)
         finally:
-            answering.build_messages = original_build  # type: ignore[assignment]
+            answering.build_messages = build  # type: ignore[assignment]
 
 
 def main() -> None:
-    global PIVOT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mode", choices=["english", "both"], default="english")
     parser.add_argument("--report", type=Path, default=None)
@@ -98,33 +91,9 @@ def main() -> None:
     args = parser.parse_args()
     report_dir = args.report or PROJECT_ROOT / "reports" / f"english-pivot-{args.mode}"
 
-    settings = Settings().model_copy(update={"llm": "local"})
-    items = load_known_answers(DEFAULT_PATH)[: args.limit]
-    PIVOT = Pivot(PROJECT_ROOT / "reports" / "english-pivot-translations.json", args.mode)
+    PivotRun.pivot = Pivot(PROJECT_ROOT / "reports" / "english-pivot-translations.json", args.mode)
     answering._Run = PivotRun  # type: ignore[misc]  # the experiment's only change
-    checkpoint = Checkpoint(report_dir / "answers.jsonl", "local", resume=True)
-
-    def progress(stage: str, done: int, total: int) -> None:
-        print(f"\r{stage} {done}/{total}", end="", flush=True)
-
-    report = run_evaluation(
-        items,
-        real_search(settings),
-        real_stream(settings),
-        backend="local",
-        settings=settings,
-        set_path=DEFAULT_PATH,
-        progress=progress,
-        checkpoint=checkpoint,
-    )
-    print()
-    from rich.console import Console
-
-    console = Console(width=120)
-    for table in console_tables(report):
-        console.print(table)
-    for path in write_report(report, report_dir):
-        print(path)
+    evaluate_local(report_dir, args.limit)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ backends".
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from common import questions_from_command_line
 from rich.console import Console
 from rich.table import Table
 
@@ -30,12 +30,7 @@ DEFAULT_QUESTIONS = Path(__file__).with_name("how_many_questions.txt")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
-    args = parser.parse_args()
-    questions = [
-        line.strip() for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    questions = questions_from_command_line(__doc__.split("\n\n")[0], DEFAULT_QUESTIONS)
     settings = load_settings()
     retriever = get_retriever(settings)
     check = answering.misses_quantity

@@ -12,10 +12,10 @@ outside the articles. See README "Answers and backends".
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from common import questions_from_command_line
 from rich.console import Console
 from rich.table import Table
 
@@ -27,12 +27,7 @@ DEFAULT_QUESTIONS = Path(__file__).with_name("off_topic_questions.txt")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
-    args = parser.parse_args()
-    questions = [
-        line.strip() for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    questions = questions_from_command_line(__doc__.split("\n\n")[0], DEFAULT_QUESTIONS)
     modes = {"off": load_settings(check_names="off"), "corpus": load_settings(check_names="corpus")}
     retriever = get_retriever(modes["corpus"])
     table = Table("question", *(f"check {mode}" for mode in modes))

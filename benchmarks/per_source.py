@@ -23,13 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from common import evaluate_local
+
 import qa.answering as answering
-from qa.config import PROJECT_ROOT, Settings
-from qa.eval import Checkpoint, real_search, real_stream, run_evaluation
-from qa.evalset import DEFAULT_PATH, load_known_answers
+from qa.config import PROJECT_ROOT
 from qa.models import Answer
 from qa.prompts import message
-from qa.report import console_tables, write_report
 
 
 class PerSourceRun(answering._Run):
@@ -73,32 +72,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
 
-    settings = Settings().model_copy(update={"llm": "local"})
-    items = load_known_answers(DEFAULT_PATH)[: args.limit]
     answering._Run = PerSourceRun  # type: ignore[misc]  # the experiment's only change
-    checkpoint = Checkpoint(args.report / "answers.jsonl", "local", resume=True)
-
-    def progress(stage: str, done: int, total: int) -> None:
-        print(f"\r{stage} {done}/{total}", end="", flush=True)
-
-    report = run_evaluation(
-        items,
-        real_search(settings),
-        real_stream(settings),
-        backend="local",
-        settings=settings,
-        set_path=DEFAULT_PATH,
-        progress=progress,
-        checkpoint=checkpoint,
-    )
-    print()
-    from rich.console import Console
-
-    console = Console(width=120)
-    for table in console_tables(report):
-        console.print(table)
-    for path in write_report(report, args.report):
-        print(path)
+    evaluate_local(args.report, args.limit)
 
 
 if __name__ == "__main__":
