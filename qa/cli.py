@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -148,19 +148,30 @@ def eval_command(
         typer.Option("--resume", help="Reuse the answers an interrupted run left in the report folder."),
     ] = False,
     show_failures: Annotated[int, typer.Option("--failures", min=0, help="Failing items to print.")] = 10,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="An earlier report folder: print what moved and which items were fixed or broken "
+            "(also written to comparison.md). May be the --report folder itself.",
+        ),
+    ] = None,
 ) -> None:
     """Run the known-answers set: retrieval and answer metrics, latency, and a report folder."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+    from qa.compare import load_report
     from qa.errors import ConfigError
     from qa.eval import evaluate
     from qa.evalset import DEFAULT_PATH
-    from qa.report import console_tables, failure_texts, legend, write_report
+    from qa.report import console_tables, failure_texts, legend, to_json, write_report
 
     if backend is not None and backend not in ("openai", "local", "extractive"):
         raise ConfigError(f"--backend must be openai, local or extractive, not {backend!r}")
     if only is not None and only != "retrieval":
         raise ConfigError(f"--only accepts only 'retrieval', not {only!r}")
+    # Read first: a bad path fails before a long run, and the run may overwrite this very report.
+    baseline = load_report(compare) if compare is not None else None
     settings = settings_from(ctx)
     command = "qa eval" + "".join(
         f" {flag} {value}"
@@ -204,12 +215,44 @@ def eval_command(
             f"… and {len(failing) - show_failures} more failing items in the report.", highlight=False
         )
     paths = write_report(result, report_dir)
+    if baseline is not None and compare is not None:
+        paths.append(_print_comparison(baseline, compare, to_json(result), report_dir))
     console.print(f"report: {', '.join(str(p) for p in paths)}", highlight=False)
     missed = result.missed_targets()
     if missed:
         err_console.print(f"[yellow]targets missed:[/yellow] {'; '.join(missed)}")
         if check:
             raise typer.Exit(2)
+
+
+def _print_comparison(
+    before: dict[str, Any], before_path: Path, after: dict[str, Any], after_path: Path
+) -> Path:
+    """Print the comparison of two reports and write it to ``comparison.md`` in ``after_path``."""
+    from qa.compare import compare_reports, comparison_markdown, comparison_tables, summary_line
+
+    comparison = compare_reports(before, after, before_name=str(before_path), after_name=str(after_path))
+    for table in comparison_tables(comparison):
+        console.print(table)
+    console.print(summary_line(comparison), highlight=False)
+    after_path.mkdir(parents=True, exist_ok=True)
+    out = after_path / "comparison.md"
+    out.write_text(comparison_markdown(comparison), encoding="utf-8")
+    return out
+
+
+@app.command("compare")
+def compare_command(
+    before: Annotated[Path, typer.Argument(help="The earlier report folder (or its report.json).")],
+    after: Annotated[Path, typer.Argument(help="The later report folder (or its report.json).")],
+) -> None:
+    """Compare two `qa eval` reports: figures side by side, items fixed and broken."""
+    from qa.compare import load_report
+
+    old, new = load_report(before), load_report(after)
+    folder = after if after.is_dir() else after.parent
+    out = _print_comparison(old, before, new, folder)
+    console.print(f"written: {out}", highlight=False)
 
 
 @app.command()
