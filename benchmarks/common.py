@@ -5,7 +5,9 @@ backend with whatever an experiment changed."""
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -44,3 +46,19 @@ def evaluate_local(report_dir: Path, limit: int | None = None) -> None:
         console.print(table)
     for path in write_report(report, report_dir):
         print(path)
+
+
+def read_rows(path: Path) -> dict[str, dict[str, Any]]:
+    """The rows an experiment's collector already stored in ``path`` (JSON lines), by ``id``; the
+    folder is created, so a first run can append to it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        return {}
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+    return {row["id"]: row for row in rows}
+
+
+def append_row(path: Path, row: dict[str, Any]) -> None:
+    """Store one collected row, so an interrupted run resumes after it."""
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import math
 import statistics
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from common import append_row, read_rows
 from pydantic import Field
 
 from qa.answering import stream_answer
@@ -59,12 +59,7 @@ class RecordingLocalModel(LocalChatModel):
 
 
 def collect(items: list[KnownAnswer], settings: Settings, path: Path) -> list[dict[str, Any]]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    done: dict[str, dict[str, Any]] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            done[row["id"]] = row
+    done = read_rows(path)
     model = RecordingLocalModel.from_settings(settings)
     assert isinstance(model, RecordingLocalModel)
     for number, item in enumerate(items, start=1):
@@ -95,8 +90,7 @@ def collect(items: list[KnownAnswer], settings: Settings, path: Path) -> list[di
             ],
         }
         done[item.id] = row
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        append_row(path, row)
         print(f"{number}/{len(items)} {item.id}: {final.text[:60]!r} found={final.found}", flush=True)
     return [done[item.id] for item in items if item.id in done]
 

@@ -22,13 +22,13 @@ pipeline: see README "Answers and backends".
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from common import append_row, read_rows
 from confidence import auc, best_cut, outcomes_at
 from pydantic import Field
 
@@ -63,12 +63,7 @@ def sample(model: LocalChatModel, call: dict[str, Any], seed: int, temperature: 
 def collect(
     items: list[KnownAnswer], settings: Settings, path: Path, n: int, temperature: float
 ) -> list[dict[str, Any]]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    done: dict[str, dict[str, Any]] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            done[row["id"]] = row
+    done = read_rows(path)
     model = RecordingLocalModel.from_settings(settings)
     assert isinstance(model, RecordingLocalModel)
     for number, item in enumerate(items, start=1):
@@ -99,8 +94,7 @@ def collect(
             "sample_seconds": time.perf_counter() - t,
         }
         done[item.id] = row
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        append_row(path, row)
         agree = signals(item, row)
         print(f"{number}/{len(items)} {item.id}: {final.text[:50]!r} found={final.found} {agree}", flush=True)
     return [done[item.id] for item in items if item.id in done]

@@ -126,10 +126,14 @@ def compare_reports(
     common = [item_id for item_id in new if item_id in old]
     with_answers = all(old[i].get("answer") is not None and new[i].get("answer") is not None for i in common)
     judged_on = "answers" if common and with_answers else "retrieval"
-    metrics = [
+    pairs = [
         (label, _metric(before, section, key), _metric(after, section, key))
         for section, key, label in METRICS
-        if _metric(before, section, key) is not None or _metric(after, section, key) is not None
+    ]
+    metrics = [
+        (label, old_value, new_value)
+        for label, old_value, new_value in pairs
+        if (old_value, new_value) != (None, None)
     ]
     result = Comparison(
         describe(before, before_name),
