@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from qa.config import PROJECT_ROOT, Settings
+from qa.corpus import Corpus, load_corpus
+from qa.evalset import KnownAnswer, load_known_answers
 
 SEEDS = PROJECT_ROOT / "seeds"
 SHARED_SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
@@ -93,3 +95,15 @@ def seeds_index_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     assert manifest is not None and manifest.active == built, (
         "a test wrote into the shared seeds index (seeds_index_settings is read-only)"
     )
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Corpus:
+    """The seed articles, read once (tests only read it)."""
+    return load_corpus(SEEDS)
+
+
+@pytest.fixture(scope="session")
+def items() -> list[KnownAnswer]:
+    """The known-answer set, read once (tests only read it)."""
+    return load_known_answers()

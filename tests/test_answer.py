@@ -22,12 +22,11 @@ from qa.answering import (
     stream_answer,
 )
 from qa.config import Settings
-from qa.corpus import Corpus, load_corpus
+from qa.corpus import Corpus
 from qa.errors import BackendError, InputError, QAError
 from qa.llm import TransientBackendError
 from qa.models import Answer, Passage
 from qa.prompts import message, render
-from tests.conftest import SEEDS
 
 CHAPTERS = ("000_471dacd1b07f6ea5.txt", 6)  # "... bestehend aus 9 Kapiteln und 71 Artikeln ..."
 CHAPTERS_FR = ("002_fdb1f30901b7e10f.txt", 6)
@@ -49,11 +48,6 @@ class FakeRetriever:
             # The index may hold a shortened variant; citations must carry the full paragraph.
             out.append(Passage(file, n, p.text[:150], 1.0 - rank / 10, p.lang))
         return out
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return load_corpus(SEEDS)
 
 
 @pytest.fixture

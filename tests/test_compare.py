@@ -14,23 +14,12 @@ from typer.testing import CliRunner
 import qa.eval as qa_eval
 from qa.cli import app
 from qa.compare import ReportFileError, compare_reports, comparison_markdown, load_report
-from qa.corpus import Corpus, load_corpus
+from qa.corpus import Corpus
 from qa.eval import History, run_evaluation
-from qa.evalset import KnownAnswer, load_known_answers
+from qa.evalset import KnownAnswer
 from qa.models import Answer
 from qa.report import to_json, write_report
-from tests.conftest import SEEDS
 from tests.test_eval_runner import answering_stream, missing_search, perfect_search
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return load_corpus(SEEDS)
-
-
-@pytest.fixture(scope="module")
-def items() -> list[KnownAnswer]:
-    return load_known_answers()
 
 
 @pytest.fixture(scope="module")

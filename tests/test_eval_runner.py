@@ -16,25 +16,14 @@ from typer.testing import CliRunner
 
 import qa.eval as qa_eval
 from qa.cli import app
-from qa.corpus import Corpus, load_corpus
+from qa.corpus import Corpus
 from qa.errors import BackendError
 from qa.eval import Checkpoint, EvalReport, History, run_answers, run_evaluation
-from qa.evalset import KnownAnswer, evidence_paragraphs, load_known_answers
+from qa.evalset import KnownAnswer, evidence_paragraphs
 from qa.models import Answer, Citation, Passage
 from qa.report import failure_reasons, failure_texts, to_json, to_markdown, write_report
-from tests.conftest import SEEDS
 
 WRONG = ("004_f4e3faa662122174.txt", 14)  # "- Hartelijk dank!": never evidence
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return load_corpus(SEEDS)
-
-
-@pytest.fixture(scope="module")
-def items() -> list[KnownAnswer]:
-    return load_known_answers()
 
 
 def _passage(corpus: Corpus, file: str, number: int, score: float = 0.5) -> Passage:

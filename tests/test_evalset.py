@@ -4,34 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-
-from qa.corpus import Corpus, load_corpus
+from qa.corpus import Corpus
 from qa.evalset import (
     LANGUAGES,
     KnownAnswer,
     answer_matches,
     evidence_paragraphs,
-    load_known_answers,
     validate,
 )
 from qa.lang import detect_language
-from tests.conftest import SEEDS
 
 MIN_ITEMS = 60
 MIN_UNANSWERABLE = 10
 MIN_FOLLOW_UPS = 5
 MIN_PER_LANGUAGE = 8
-
-
-@pytest.fixture(scope="module")
-def items() -> list[KnownAnswer]:
-    return load_known_answers()
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return load_corpus(SEEDS)
 
 
 def test_every_evidence_phrase_is_in_exactly_one_content_paragraph(

@@ -20,14 +20,13 @@ from pydantic import Field
 
 from qa.answering import stream_answer
 from qa.config import Settings
-from qa.corpus import Corpus, load_corpus
+from qa.corpus import Corpus
 from qa.errors import ConfigError
 from qa.llm import TransientBackendError, first_token_alternatives
 from qa.local_llm import LocalChatModel
 from qa.models import Answer, Passage
 from qa.rerank import fuse, rerank, reranking_model, yes_probability
 from qa.retrieve import search
-from tests.conftest import SEEDS
 from tests.test_answer import CHAPTERS, FakeRetriever
 
 RECEPTION = ("001_5da9f8a340a8f379.txt", 4)
@@ -88,11 +87,6 @@ class JudgingChatModel(BaseChatModel):
             else {}
         )
         yield ChatGenerationChunk(message=AIMessageChunk(content=token), generation_info=info)
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return load_corpus(SEEDS)
 
 
 def passages(corpus: Corpus, refs: list[tuple[str, int]]) -> list[Passage]:

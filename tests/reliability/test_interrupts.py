@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,24 @@ from qa.config import PROJECT_ROOT, Settings
 from tests.reliability.helpers import EXIT_WHILE_STREAMING, app_server, child_env, run_child
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def interruptible_children() -> Iterator[None]:
+    """Children that react to SIGINT, even when the tests run as a shell's background job.
+
+    A non-interactive shell starts background jobs with SIGINT ignored; an ignored signal stays
+    ignored across ``exec``, and Python then installs no KeyboardInterrupt handler, so every
+    child here would shrug off the interrupt it is sent. A handled signal is reset to the default
+    on ``exec``: with Python's own handler in this process, each child starts as a terminal's would.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def local_env(settings: Settings) -> dict[str, str]:
