@@ -351,24 +351,29 @@ def ground(
 def prune_citations(answer: str, citations: list[Passage]) -> list[Passage]:
     """Keep the citations that carry the answer, drop those that merely share a word with it.
 
-    Kept: the best-supporting citation (the first on a tie); any other with at least half its
-    support that also holds every number of the answer the best one holds (a second article
-    stating the same fact); and, for a number of the answer the kept ones lack, the first
-    citation that holds it. Small models cite every source that shares one word with a short
-    answer, which made one correct citation in two a wrong one.
+    Kept: the best-supporting citation, the one holding most of the answer's numbers first (a
+    paragraph that shares words but not the number is not the source of a number), then by
+    support (the first on a tie); any other with at least half its support that also holds
+    every number of the answer the best one holds (a second article stating the same fact);
+    and, for a number of the answer the kept ones lack, the first citation that holds it.
+    Small models cite every source that shares one word with a short answer, which made one
+    correct citation in two a wrong one.
     """
     if len(citations) <= 1:
         return citations
+    answer_numbers = numbers_in(answer)
     scored = [(support_score(answer, p), p) for p in citations]
-    best_score, best = max(scored, key=lambda t: t[0])  # max keeps the first of equals
+    best_score, best = max(  # max keeps the first of equals
+        scored, key=lambda t: (len(answer_numbers & numbers_in(t[1].text)), t[0])
+    )
     if best_score == 0:
         return citations[:1]
-    wanted = numbers_in(answer) & numbers_in(best.text)
+    wanted = answer_numbers & numbers_in(best.text)
     kept = [
         p for score, p in scored if p is best or (score >= best_score / 2 and wanted <= numbers_in(p.text))
     ]
     covered = set().union(*(numbers_in(p.text) for p in kept))
-    for number in sorted(numbers_in(answer) - covered):
+    for number in sorted(answer_numbers - covered):
         holder = next((p for p in citations if number in numbers_in(p.text)), None)
         if holder is not None and holder not in kept:
             kept.append(holder)

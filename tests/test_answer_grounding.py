@@ -216,6 +216,21 @@ def test_prune_drops_a_citation_that_shares_only_a_word() -> None:
     assert prune_citations("Die Hanoi-Konvention hat 9 Kapitel.", [P1, P2]) == [P1]
 
 
+def test_prune_prefers_the_holder_of_the_answers_number_to_a_paragraph_sharing_more_words() -> None:
+    # Seen in the chat: a German paragraph sharing "die", "von", "Hanoi", "Konvention" with a
+    # German answer tied with the Swedish one that holds its number, won the tie and made the
+    # number's holder look like a second source; the one without the number is no source of it.
+    same_language = passage(
+        5, "Die Benennung einer Konvention nach Hanoi unterstreicht die Rolle von Vietnam."
+    )
+    holder = Passage(
+        "f6.txt", 6, "Tusentals delegater från 110 länder deltog i Hanoikonventionen.", 1.0, "sv"
+    )
+    answer = "Die Hanoi-Konvention wurde in Hanoi unterzeichnet von 110 Ländern."
+    assert prune_citations(answer, [same_language, holder]) == [holder]
+    assert prune_citations(answer, [holder, same_language]) == [holder]
+
+
 def test_prune_keeps_a_second_article_stating_the_same_fact() -> None:
     twin = passage(4, "La Convention de Hanoï, composée de 9 chapitres et 71 articles.")
     assert prune_citations("9 Kapiteln und 71 Artikeln", [P1, twin]) == [P1, twin]
