@@ -208,16 +208,19 @@ def eval_command(
         console.print(table)
     console.print(legend(), style="dim", highlight=False)
     failing = failure_texts(result)
+    # Whole lines (a terminal wraps them; a log or a pipe keeps them greppable, not cut at 80).
     for text in failing[:show_failures]:
-        console.print(text, highlight=False)
+        console.print(text, highlight=False, soft_wrap=True)
     if len(failing) > show_failures:
         console.print(
-            f"… and {len(failing) - show_failures} more failing items in the report.", highlight=False
+            f"… and {len(failing) - show_failures} more failing items in the report.",
+            highlight=False,
+            soft_wrap=True,
         )
     paths = write_report(result, report_dir)
     if baseline is not None and compare is not None:
         paths.append(_print_comparison(baseline, compare, to_json(result), report_dir))
-    console.print(f"report: {', '.join(str(p) for p in paths)}", highlight=False)
+    console.print(f"report: {', '.join(str(p) for p in paths)}", highlight=False, soft_wrap=True)
     missed = result.missed_targets()
     if missed:
         err_console.print(f"[yellow]targets missed:[/yellow] {'; '.join(missed)}")

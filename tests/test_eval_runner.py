@@ -403,6 +403,12 @@ def test_cli_prints_tables_writes_report_and_checks_targets(
     assert "answer accuracy" in result.output
     assert "time to first token" in result.output
     assert "expected: 9 | nine" in result.output
+    # Failing items are printed as whole lines, not cut at the 80 columns of a non-terminal.
+    shown = failure_texts(mixed_report, markup=False)[:3]
+    long_lines = [line for text in shown for line in text.splitlines() if len(line) > 80]
+    assert long_lines, "the check needs a failing item with a line longer than 80 characters"
+    output_lines = result.output.splitlines()
+    assert all(line in output_lines for line in long_lines), result.output
     assert (tmp_path / "r" / "report.md").is_file()
     passing = runner.invoke(app, ["eval", "--report", str(tmp_path / "r"), "--check"])
     assert passing.exit_code == 0, passing.output
