@@ -388,6 +388,7 @@ def build_app(
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
                     label="Chat",
+                    show_label=False,  # the badge covered the first message on a narrow screen
                     elem_id="qa-chat",
                     height=560,
                     render_markdown=False,

@@ -94,8 +94,8 @@ class ChatPage:
 def open_chat(browser: Browser) -> Iterator[Any]:
     contexts = []
 
-    def open_page(url: str) -> ChatPage:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    def open_page(url: str, *, width: int = 1400) -> ChatPage:
+        context = browser.new_context(viewport={"width": width, "height": 1000})
         contexts.append(context)
         page = context.new_page()
         chat = ChatPage(page)
@@ -215,6 +215,34 @@ def test_cited_answer_and_citation_viewer(
         shot = tmp_path / "chat-cited-answer.png"
         chat.page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
+        chat.assert_clean()
+
+
+def test_on_a_phone_nothing_covers_the_question(open_chat: Any, settings: Settings) -> None:
+    """At phone width (390 px) a question scrolled to the top of the chat is not drawn over: the
+    chat's "Chat" badge once sat on top of its first line."""
+    with fake_chat(settings) as (url, _fake):
+        chat = open_chat(url, width=390)
+        for question in EXAMPLES[:3]:  # enough to make the chat scroll
+            chat.ask(question)
+        first = chat.page.locator('#qa-chat [data-testid="user"]').first
+        covered = first.evaluate(
+            """el => {
+                el.scrollIntoView({block: 'start'});
+                const range = document.createRange();
+                range.selectNodeContents(el);
+                const lines = [...range.getClientRects()];  // where the question's text is drawn
+                const paints = o => o.tagName.toLowerCase() === 'svg'
+                    || [...o.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+                const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+                return [...document.querySelectorAll('#qa-chat *')]
+                    .filter(o => !el.contains(o) && !o.contains(el) && paints(o))
+                    .filter(o => o.checkVisibility({opacityProperty: true, visibilityProperty: true}))
+                    .filter(o => lines.some(line => meets(line, o.getBoundingClientRect())))
+                    .map(o => o.outerHTML.slice(0, 120));
+            }"""
+        )
+        assert covered == []
         chat.assert_clean()
 
 
