@@ -81,7 +81,15 @@ window.__qaCiteClick = (ev) => {
 document.addEventListener('click', window.__qaCiteClick, true);
 watch('value', () => {
   const target = element.querySelector('.qa-hl');
-  if (target) target.scrollIntoView({block: 'center'});
+  if (!target) return;
+  // Centred when it fits below the sticky file header; otherwise from its first line (centring
+  // a paragraph taller than the viewer hides its start), just below that header.
+  const box = target.closest('.qa-article');
+  const head = box ? box.querySelector('.qa-article-head') : null;
+  const headHeight = head ? head.offsetHeight : 0;
+  target.style.scrollMarginTop = `${headHeight + 8}px`;
+  const fits = !box || target.offsetHeight + headHeight + 16 <= box.clientHeight;
+  target.scrollIntoView({block: fits ? 'center' : 'start'});
 });
 """
 

@@ -246,6 +246,30 @@ def test_on_a_phone_nothing_covers_the_question(open_chat: Any, settings: Settin
         chat.assert_clean()
 
 
+def test_on_a_phone_a_cited_paragraph_opens_at_its_first_line(open_chat: Any, settings: Settings) -> None:
+    """A cited paragraph taller than the viewer (a long one, on a 390 px screen) opens at its first
+    line, below the viewer's sticky file header: centring it had scrolled its start out of sight."""
+    with fake_chat(settings) as (url, _fake):
+        chat = open_chat(url, width=390)
+        message = chat.ask(EXAMPLES[0])
+        _file, _paragraph, highlighted = open_first_citation(chat, message)
+        sizes = highlighted.evaluate(
+            "el => [el.getBoundingClientRect().height, el.closest('.qa-article').clientHeight]"
+        )
+        assert sizes[0] > sizes[1], f"the check needs a paragraph taller than the viewer: {sizes}"
+        chat.page.wait_for_function(
+            """() => {
+                const el = document.querySelector('#qa-viewer .qa-hl');
+                const box = el.closest('.qa-article').getBoundingClientRect();
+                const head = el.closest('.qa-article').querySelector('.qa-article-head').getBoundingClientRect();
+                const top = el.getBoundingClientRect().top;
+                return top >= head.bottom - 1 && top < box.bottom && top >= 0 && top < window.innerHeight;
+            }""",
+            timeout=UI_TIMEOUT_MS,
+        )
+        chat.assert_clean()
+
+
 def test_script_in_sources_and_answers_is_shown_as_text(
     open_chat: Any, tmp_path: Path, extractive_settings: Settings
 ) -> None:
