@@ -316,7 +316,7 @@ class _Run:
         from qa.extractive import Extract, extract_answer
 
         context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
-        result = extract_answer(self.query, context, self.retriever, self.settings)
+        result = extract_answer(self.query, context, self.retriever, self.settings, asked=self.question)
         if isinstance(result, Extract):
             text, citations, reason = result.text, result.citations, None
         else:

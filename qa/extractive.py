@@ -46,7 +46,12 @@ def split_sentences(text: str) -> list[str]:
 
 
 def extract_answer(
-    question: str, passages: list[Passage], retriever: Any, settings: Settings
+    question: str,
+    passages: list[Passage],
+    retriever: Any,
+    settings: Settings,
+    *,
+    asked: str | None = None,
 ) -> Extract | NoExtract:
     """The best sentence of the best-ranked paragraph that has one, with that paragraph.
 
@@ -55,6 +60,11 @@ def extract_answer(
     only 41/68 (sentence similarity alone over-rewards sentences that echo the question).
     A question that asks how many is answered only by a sentence that gives a count (on the
     95-item set: two more unanswerable questions abstained, no answerable one lost).
+
+    ``question`` is what was searched (for a follow-up without a model to condense it, the
+    previous question and this one); ``asked``, when given, is the question as asked, which alone
+    decides whether a count is wanted ("and who chaired it?" after "how many countries…?" is not
+    a how-many question).
     """
     for passage in passages:
         # Questions quoted in an article (interviews) answer nothing.
@@ -65,7 +75,7 @@ def extract_answer(
         return NoExtract(
             "no passage retrieved" if not passages else "the retrieved paragraphs have no sentence"
         )
-    if asks_quantity(question):
+    if asks_quantity(question if asked is None else asked):
         sentences = [s for s in sentences if states_quantity(s)]
         if not sentences:
             return NoExtract(

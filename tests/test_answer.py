@@ -447,6 +447,26 @@ def test_extractive_answers_a_how_many_question_with_a_sentence_that_gives_a_cou
         )
 
 
+@pytest.mark.parametrize(
+    ("first", "follow_up", "found"),
+    [
+        ("How many chapters does the Hanoi Convention have?", "And who signed it?", True),
+        ("Who signed the Hanoi Convention?", "And how many chapters does it have?", False),
+    ],
+    ids=["count-then-other", "other-then-count"],
+)
+def test_extractive_follow_up_asks_how_many_only_when_it_says_so(
+    settings: Settings, corpus: Corpus, first: str, follow_up: str, found: bool
+) -> None:
+    """Without a model the previous question is searched along with a follow-up, but only the
+    follow-up as asked decides whether a count is wanted (it once inherited "how many")."""
+    s = settings.model_copy(update={"llm": "extractive"})
+    no_count = [("003_736721b06ed10590.txt", 3)]  # the best paragraph gives no number
+    result = answer(follow_up, history=[(first, "…")], settings=s, retriever=FakeRetriever(corpus, no_count))
+    assert result.found is found, result.abstention_reason
+    assert (result.abstention_reason or "").startswith("the question asks how many") is (not found)
+
+
 def test_extractive_abstention_says_why(settings: Settings, corpus: Corpus) -> None:
     s = settings.model_copy(update={"llm": "extractive"})
     result = answer("Who signed first?", settings=s, retriever=FakeRetriever(corpus, []))
