@@ -283,4 +283,13 @@ mark.qa-support { background: #fcd34d; color: #111; padding: 0 2px; border-radiu
 .qa-pnum { color: var(--body-text-color-subdued); font-size: 0.8em; margin-right: 0.3em; }
 .qa-passages td, .qa-passages th, .qa-facts td, .qa-facts th { vertical-align: top; padding: 2px 6px; font-size: 0.9em; }
 .qa-score { font-variant-numeric: tabular-nums; }
+/* Narrow screens: each retrieved passage as a block (rank, paragraph, language, score on one
+   line, its text below) instead of a five-column table wider than a phone. */
+@media (max-width: 640px) {
+  .qa-passages thead { display: none; }
+  .qa-passages, .qa-passages tbody, .qa-passages tr { display: block; width: 100%; }
+  .qa-passages tr { border-top: 1px solid var(--border-color-primary); padding: 0.3em 0; }
+  .qa-passages td { display: inline-block; border: none; }
+  .qa-passages td:last-child { display: block; overflow-wrap: anywhere; }
+}
 """

@@ -270,6 +270,29 @@ def test_on_a_phone_a_cited_paragraph_opens_at_its_first_line(open_chat: Any, se
         chat.assert_clean()
 
 
+def test_on_a_phone_the_retrieved_passages_fit_the_screen(open_chat: Any, settings: Settings) -> None:
+    """The details panel's passages table at 390 px: every cell within the panel, none cut off
+    at the right edge (the text column and the scores were, before the narrow-screen layout)."""
+    with fake_chat(settings) as (url, _fake):
+        chat = open_chat(url, width=390)
+        chat.ask(EXAMPLES[0])
+        chat.page.locator("#qa-details").get_by_text("Retrieved passages, backend and timings").click()
+        table = chat.page.locator("#qa-details .qa-passages")
+        table.wait_for(timeout=UI_TIMEOUT_MS)
+        assert table.locator("tbody tr").count() >= 1
+        outside = table.evaluate(
+            """t => {
+                const panel = t.closest('.qa-details').getBoundingClientRect();
+                const right = Math.min(panel.right, document.documentElement.clientWidth);
+                return [...t.querySelectorAll('td')]
+                    .filter(td => td.getBoundingClientRect().right > right + 1)
+                    .map(td => td.textContent.slice(0, 40));
+            }"""
+        )
+        assert outside == []
+        chat.assert_clean()
+
+
 def test_script_in_sources_and_answers_is_shown_as_text(
     open_chat: Any, tmp_path: Path, extractive_settings: Settings
 ) -> None:
