@@ -153,8 +153,17 @@ def render_answer(answer: Answer) -> str:
     return "".join(parts)
 
 
+WAITING = "Looking in the articles…"
+
+
 def render_partial(text: str) -> str:
-    """A message still being generated."""
+    """A message still being generated; before its first words, a note that work is under way
+    (the bundled model takes a few seconds to read its sources)."""
+    if not text:
+        return (
+            '<div class="qa-answer qa-streaming qa-pending">'
+            f'<span class="qa-waiting">{escape(WAITING)}</span><span class="qa-cursor">▌</span></div>'
+        )
     return f'<div class="qa-answer qa-streaming">{text_html(text)}<span class="qa-cursor">▌</span></div>'
 
 
@@ -283,6 +292,7 @@ mark.qa-support { background: #fcd34d; color: #111; padding: 0 2px; border-radiu
 .qa-pnum { color: var(--body-text-color-subdued); font-size: 0.8em; margin-right: 0.3em; }
 .qa-passages td, .qa-passages th, .qa-facts td, .qa-facts th { vertical-align: top; padding: 2px 6px; font-size: 0.9em; }
 .qa-score { font-variant-numeric: tabular-nums; }
+.qa-waiting { color: var(--body-text-color-subdued); font-style: italic; margin-right: 0.3em; }
 /* Narrow screens: each retrieved passage as a block (rank, paragraph, language, score on one
    line, its text below) instead of a five-column table wider than a phone. */
 @media (max-width: 640px) {

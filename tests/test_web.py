@@ -27,7 +27,7 @@ from qa.web import (
     make_open_citation,
     make_respond,
 )
-from qa.web_render import cite_href
+from qa.web_render import WAITING, cite_href
 from tests.conftest import SEEDS
 from tests.web_fakes import FakeBackend
 
@@ -55,13 +55,14 @@ def skipped(value: Any) -> bool:
 def test_answer_streams_into_the_chat_then_becomes_a_cited_turn(fake: FakeBackend) -> None:
     steps = run(make_respond(fake.stream), QUESTION, [])
     first, *middle, last = steps
-    # The question shows at once, with an empty assistant message being written.
+    # The question shows at once, with an assistant message saying the answer is under way.
     assert first[0] == ""
     assert "How many chapters" in first[1][0]["content"] and "qa-streaming" in first[1][1]["content"]
+    assert WAITING in first[1][1]["content"]
     # Then the text grows chunk by chunk...
     partials = [step[1][-1]["content"] for step in middle]
     assert len(partials) >= 5
-    assert all("qa-streaming" in p for p in partials)
+    assert all("qa-streaming" in p and WAITING not in p for p in partials)
     assert all(len(a) < len(b) for a, b in pairwise(partials))
     # ...and ends as the rendered answer with its sources, stored in the session state.
     _, chat, turns, details = last

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from qa.corpus import load_corpus
 from qa.models import Answer, Citation, Passage
 from qa.web_render import (
+    WAITING,
     CiteRef,
     answer_markdown,
     cite_href,
@@ -89,6 +90,13 @@ def no_active_html(html: str) -> None:
     assert parser.tags <= OUR_TAGS, parser.tags - OUR_TAGS
     assert parser.attributes <= OUR_ATTRIBUTES, parser.attributes - OUR_ATTRIBUTES
     assert all(href.startswith("#qa-cite/") for href in parser.hrefs), parser.hrefs
+
+
+def test_a_partial_answer_says_it_is_under_way_until_its_first_words() -> None:
+    waiting = render_partial("")
+    assert "qa-streaming" in waiting and "qa-pending" in waiting and WAITING in waiting
+    first_words = render_partial("Die Konvention")
+    assert "Die Konvention" in first_words and WAITING not in first_words and "qa-pending" not in first_words
 
 
 def test_answer_has_linked_marker_and_sources_with_highlighted_support() -> None:

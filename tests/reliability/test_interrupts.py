@@ -134,4 +134,4 @@ def _streamed_text(output: object) -> bool:
     content = last.get("content", "") if isinstance(last, dict) else ""
     parts = content if isinstance(content, list) else [{"text": content}]
     html = "".join(str(part.get("text", "")) for part in parts if isinstance(part, dict))
-    return 'qa-streaming">' in html and 'qa-streaming"><span class="qa-cursor">' not in html
+    return "qa-streaming" in html and "qa-pending" not in html
