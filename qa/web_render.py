@@ -293,8 +293,8 @@ mark.qa-support { background: #fcd34d; color: #111; padding: 0 2px; border-radiu
 .qa-passages td, .qa-passages th, .qa-facts td, .qa-facts th { vertical-align: top; padding: 2px 6px; font-size: 0.9em; }
 .qa-score { font-variant-numeric: tabular-nums; }
 .qa-waiting { color: var(--body-text-color-subdued); font-style: italic; margin-right: 0.3em; }
-/* Narrow screens: each retrieved passage as a block (rank, paragraph, language, score on one
-   line, its text below) instead of a five-column table wider than a phone. */
+/* Narrow screens: each retrieved passage as a block (rank, paragraph, language and score,
+   then its text) instead of a five-column table wider than a phone. */
 @media (max-width: 640px) {
   .qa-passages thead { display: none; }
   .qa-passages, .qa-passages tbody, .qa-passages tr { display: block; width: 100%; }
