@@ -318,7 +318,8 @@ def ask(
     for citation in final.citations:
         console.print()
         console.print(f"[bold]{citation.marker()}[/bold]", highlight=False)
-        console.print(citation.text, highlight=False, markup=False)
+        # The paragraph as one line (a terminal wraps it), so a pipe can grep or copy it whole.
+        console.print(citation.text, highlight=False, markup=False, soft_wrap=True)
 
 
 def main() -> None:

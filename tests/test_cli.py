@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -62,3 +63,22 @@ def test_ask_says_why_there_is_no_answer(
     assert (
         "no answer: no sentence of the retrieved paragraphs is close enough to the question" in result.stderr
     )
+
+
+def test_ask_prints_each_cited_paragraph_whole(
+    extractive_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piped output keeps every cited paragraph on one line (not cut at 80 columns)."""
+    monkeypatch.setenv("QA_INDEX_DIR", str(extractive_settings.index_dir))
+    monkeypatch.setenv("QA_MODEL_CACHE_DIR", str(extractive_settings.model_cache_dir))
+    question = "How many chapters and articles does the Hanoi Convention have?"
+    result = CliRunner().invoke(
+        app, ["--sources", str(SEEDS), "ask", "--backend", "extractive", "--json", question]
+    )
+    assert result.exit_code == 0, result.output
+    cited = [c["text"] for c in json.loads(result.stdout)["citations"]]
+    assert cited and max(map(len, cited)) > 80, "the check needs a cited paragraph over 80 characters"
+    plain = CliRunner().invoke(app, ["--sources", str(SEEDS), "ask", "--backend", "extractive", question])
+    assert plain.exit_code == 0, plain.output
+    lines = plain.stdout.splitlines()
+    assert all(text in lines for text in cited), plain.stdout
