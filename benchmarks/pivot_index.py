@@ -14,10 +14,12 @@ language; an interrupted run resumes). Step 2 ranks the paragraphs for every ans
 known-answer question and prints recall@1, recall@5 and MRR, with MRR on both halves:
 
 - shipped: `qa.search` as it is;
-- L alone: the paragraphs as they read in language L (the original where it is in L), each
-  scored as `qa.rank` scores sentences (best hubness-corrected sentence, 2·cos − hub) plus
-  the latent-term scores, standardised;
-- shipped + L: that score's z-score added to the shipped ranking's;
+- L alone (paragraph / sentence / sentence+sparse): the paragraphs as they read in language L
+  (the original where it is in L), by the cosine of the whole paragraph, by its best
+  hubness-corrected sentence (2·cos − hub, as `qa.rank` scores sentences), and by that plus the
+  latent-term scores, standardised;
+- shipped + L: the last of those added to the shipped ranking's z-score; "(rrf)": the two
+  orders fused by reciprocal rank (k = 60) instead;
 - shipped + all: every language's added;
 - question's language …: L chosen per question as the question's language (the question and
   the paragraphs it is compared with then share one language), alone, added to the shipped
@@ -36,6 +38,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from common import append_row, read_rows
@@ -47,9 +50,11 @@ from qa.embeddings import sparse_dot
 from qa.evalset import DEFAULT_PATH, KnownAnswer, load_known_answers, retrieval_metrics
 from qa.extractive import split_sentences
 from qa.prompts import language_name, render
+from qa.rank import _zscores as zscores
 from qa.retrieve import Retriever
 
 Ranked = list[tuple[str, int, str]]
+Query = tuple[np.ndarray, Any]
 
 
 def translate_all(
@@ -95,16 +100,10 @@ def translate_all(
     return {(row["id"].split(":")[0], row["lang"]): row["text"] for row in done.values()}
 
 
-def zscores(values: np.ndarray) -> np.ndarray:
-    std = float(values.std())
-    return (values - values.mean()) / (std or 1.0)
-
-
 class Pivot:
     """Paragraph scores against one version of every paragraph (e.g. all of them in English)."""
 
     def __init__(self, retriever: Retriever, texts: list[str]) -> None:
-        self.retriever = retriever
         embedder = retriever.embedder
         self.para_vectors = embedder.embed_documents_array(texts)
         sentences: list[str] = []
@@ -118,20 +117,31 @@ class Pivot:
         self.hub = rank.hubness(self.sent_vectors, owners)
         self.sparse = embedder.sparse_documents(texts)
 
-    def scores(self, question: str) -> dict[str, np.ndarray]:
-        embedder = self.retriever.embedder
-        q = np.asarray(embedder.embed_query_array(question), dtype=np.float32)
-        para = self.para_vectors @ q
-        corrected = 2 * (self.sent_vectors @ q) - self.hub
+    def scores(self, query: Query) -> dict[str, np.ndarray]:
+        """By paragraph cosine, by best corrected sentence, and the latter plus latent terms."""
+        vector, query_sparse = query
+        corrected = 2 * (self.sent_vectors @ vector) - self.hub
         sent = np.full(len(self.para_vectors), -np.inf, dtype=np.float32)
         np.maximum.at(sent, self.owners, corrected)
-        query_sparse = embedder.sparse_query(question)
         sparse = np.asarray([sparse_dot(query_sparse, v) for v in self.sparse], dtype=np.float32)
         return {
-            "para": para,
-            "sent": sent,
-            "sent+sparse": zscores(sent) + rank.SPARSE_WEIGHT * zscores(sparse),
+            "paragraph": self.para_vectors @ vector,
+            "sentence": sent,
+            "sentence+sparse": zscores(sent) + rank.SPARSE_WEIGHT * zscores(sparse),
         }
+
+
+def encode(retriever: Retriever, question: str) -> Query:
+    """The question's dense vector and latent terms, computed once for every version."""
+    embedder = retriever.embedder
+    return np.asarray(embedder.embed_query_array(question), dtype=np.float32), embedder.sparse_query(question)
+
+
+def ranks(values: np.ndarray) -> np.ndarray:
+    """1 for the best value, 2 for the next…"""
+    out = np.empty(len(values))
+    out[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
+    return out
 
 
 def main() -> None:
@@ -175,32 +185,32 @@ def main() -> None:
             question = item.retrieval_query
             found = retriever.search(question, k=settings.max_k)
             base = np.full(len(keys), np.nan, dtype=np.float32)
-            for p in found:
-                base[keys.index((p.file, p.paragraph))] = p.score
+            shipped_rank = np.full(len(keys), len(keys), dtype=np.float32)  # search's own order
+            for position, p in enumerate(found, start=1):
+                i = keys.index((p.file, p.paragraph))
+                base[i], shipped_rank[i] = p.score, position
             shipped = zscores(np.where(np.isnan(base), np.nanmin(base), base))
             put("shipped", item, shipped)
-            fused_all = shipped.copy()
-            for lang, pivot in versions.items():
-                scores = pivot.scores(question)["sent+sparse"]
-                put(f"{lang} alone", item, scores)
-                put(f"shipped + {lang}", item, shipped + zscores(scores))
-                fused_all += zscores(scores)
+            query = encode(retriever, question)
+            by_lang = {lang: pivot.scores(query) for lang, pivot in versions.items()}
+            best = {lang: zscores(scores["sentence+sparse"]) for lang, scores in by_lang.items()}
+            for lang, scores in by_lang.items():
+                for kind, values in scores.items():
+                    put(f"{lang} alone ({kind})", item, values)
+                put(f"shipped + {lang}", item, shipped + best[lang])
+                put(f"shipped + {lang} (rrf)", item, 1 / (60 + shipped_rank) + 1 / (60 + ranks(best[lang])))
             if len(versions) > 1:
-                put("shipped + all", item, fused_all)
+                put("shipped + all", item, shipped + sum(best.values()))
                 if item.lang in versions:
-                    own = zscores(versions[item.lang].scores(question)["sent+sparse"])
+                    own = best[item.lang]
                     put("question's language alone", item, own)
                     put("shipped + question's language", item, shipped + own)
                     if "en" in versions:  # for an English question, the same as the row above
-                        en = zscores(versions["en"].scores(question)["sent+sparse"])
-                        put(
-                            "shipped + question's language + en",
-                            item,
-                            shipped + own + (en if item.lang != "en" else 0),
-                        )
+                        en = best["en"] if item.lang != "en" else 0
+                        put("shipped + question's language + en", item, shipped + own + en)
             if asked_in_english and "en" in versions:
                 en_question = asked_in_english.get(question, question) if item.lang != "en" else question
-                en = zscores(versions["en"].scores(en_question)["sent+sparse"])
+                en = zscores(versions["en"].scores(encode(retriever, en_question))["sentence+sparse"])
                 put("en question, en alone", item, en)
                 put("shipped + en question on en", item, shipped + en)
         for name, ranked in rows.items():
