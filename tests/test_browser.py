@@ -40,6 +40,7 @@ CHROMIUM_ARGS = [
 ]
 ANSWER_TIMEOUT_MS = 180_000  # the first question may build the index
 UI_TIMEOUT_MS = 15_000
+PHONE_WIDTH = 390  # CSS pixels, a common phone
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '<img src=x onerror="window.__xss=1;alert(2)">'
 FINAL_MESSAGES = "#qa-chat .qa-answer:not(.qa-streaming), #qa-chat .qa-error"
@@ -222,7 +223,7 @@ def test_on_a_phone_nothing_covers_the_question(open_chat: Any, settings: Settin
     """At phone width (390 px) a question scrolled to the top of the chat is not drawn over: the
     chat's "Chat" badge once sat on top of its first line."""
     with fake_chat(settings) as (url, _fake):
-        chat = open_chat(url, width=390)
+        chat = open_chat(url, width=PHONE_WIDTH)
         for question in EXAMPLES[:3]:  # enough to make the chat scroll
             chat.ask(question)
         first = chat.page.locator('#qa-chat [data-testid="user"]').first
@@ -250,7 +251,7 @@ def test_on_a_phone_a_cited_paragraph_opens_at_its_first_line(open_chat: Any, se
     """A cited paragraph taller than the viewer (a long one, on a 390 px screen) opens at its first
     line, below the viewer's sticky file header: centring it had scrolled its start out of sight."""
     with fake_chat(settings) as (url, _fake):
-        chat = open_chat(url, width=390)
+        chat = open_chat(url, width=PHONE_WIDTH)
         message = chat.ask(EXAMPLES[0])
         _file, _paragraph, highlighted = open_first_citation(chat, message)
         sizes = highlighted.evaluate(
@@ -274,7 +275,7 @@ def test_on_a_phone_the_retrieved_passages_fit_the_screen(open_chat: Any, settin
     """The details panel's passages table at 390 px: every cell within the panel, none cut off
     at the right edge (the text column and the scores were, before the narrow-screen layout)."""
     with fake_chat(settings) as (url, _fake):
-        chat = open_chat(url, width=390)
+        chat = open_chat(url, width=PHONE_WIDTH)
         chat.ask(EXAMPLES[0])
         chat.page.locator("#qa-details").get_by_text("Retrieved passages, backend and timings").click()
         table = chat.page.locator("#qa-details .qa-passages")

@@ -4,10 +4,11 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from qa.cli import app
 from qa.config import Settings
@@ -51,13 +52,20 @@ def test_search_rerank_without_a_language_model_is_a_clean_error(tmp_path: Path)
     assert not (tmp_path / "index").exists()  # refused before any index work
 
 
-def test_ask_says_why_there_is_no_answer(
-    extractive_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def ask_extractive(extractive_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """``qa ask --backend extractive [ARGS…]`` on the seeds, with the shared extractive index."""
     monkeypatch.setenv("QA_INDEX_DIR", str(extractive_settings.index_dir))
     monkeypatch.setenv("QA_MODEL_CACHE_DIR", str(extractive_settings.model_cache_dir))
-    question = "Vilket land vann fotbolls-VM för herrar år 2022?"
-    result = CliRunner().invoke(app, ["--sources", str(SEEDS), "ask", "--backend", "extractive", question])
+
+    def ask(*args: str) -> Result:
+        return CliRunner().invoke(app, ["--sources", str(SEEDS), "ask", "--backend", "extractive", *args])
+
+    return ask
+
+
+def test_ask_says_why_there_is_no_answer(ask_extractive: Callable[..., Result]) -> None:
+    result = ask_extractive("Vilket land vann fotbolls-VM för herrar år 2022?")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "Artiklarna säger inget om det."
     assert (
@@ -65,20 +73,14 @@ def test_ask_says_why_there_is_no_answer(
     )
 
 
-def test_ask_prints_each_cited_paragraph_whole(
-    extractive_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ask_prints_each_cited_paragraph_whole(ask_extractive: Callable[..., Result]) -> None:
     """Piped output keeps every cited paragraph on one line (not cut at 80 columns)."""
-    monkeypatch.setenv("QA_INDEX_DIR", str(extractive_settings.index_dir))
-    monkeypatch.setenv("QA_MODEL_CACHE_DIR", str(extractive_settings.model_cache_dir))
     question = "How many chapters and articles does the Hanoi Convention have?"
-    result = CliRunner().invoke(
-        app, ["--sources", str(SEEDS), "ask", "--backend", "extractive", "--json", question]
-    )
+    result = ask_extractive("--json", question)
     assert result.exit_code == 0, result.output
     cited = [c["text"] for c in json.loads(result.stdout)["citations"]]
     assert cited and max(map(len, cited)) > 80, "the check needs a cited paragraph over 80 characters"
-    plain = CliRunner().invoke(app, ["--sources", str(SEEDS), "ask", "--backend", "extractive", question])
+    plain = ask_extractive(question)
     assert plain.exit_code == 0, plain.output
     lines = plain.stdout.splitlines()
     assert all(text in lines for text in cited), plain.stdout
