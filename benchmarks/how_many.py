@@ -1,15 +1,19 @@
-"""Probe: how-many questions kept out of the known-answers set, and what the count check does to them.
+"""Probe: how-many and how-long questions kept out of the known-answers set, and what the count checks do to them.
 
     .venv/bin/python benchmarks/how_many.py [QUESTIONS_FILE]
 
-Asks every question of QUESTIONS_FILE (one per line; default ``benchmarks/how_many_questions.txt``:
-twelve questions written after the check was designed, the first six answered by the articles with a
-count, the last six not answered by them) once through the configured backend, with the check that
-an answer to a how-many question gives a count turned off, and prints each answer, why the bot
-abstained, and whether the check would have turned the answer into an abstention. (Asking each
-question twice, with the check off and on, does not compare like with like: the local model can
-give another reply to the same prompt once llama.cpp has cached it.) See README "Answers and
-backends".
+Asks every question of QUESTIONS_FILE (one per line) once through the configured backend with the
+two count checks turned off, and prints each answer, why the bot abstained, and which check would
+have turned the answer into an abstention: "no count" (a how-many question answered without any
+number) and "counts something else" (a how-many question answered with years only, a how-long one
+with a count of something else or with no duration). Asking each question twice, with the checks
+off and on, would not compare like with like: the local model can give another reply to the same
+prompt once llama.cpp has cached it.
+
+Question files, each written before the check it probes and before being asked:
+``benchmarks/how_many_questions.txt`` (default; the first six answered by the articles with a
+count, the last six not) and ``benchmarks/count_kind_questions.txt`` (six how-long or how-many-years
+questions, six how-many questions about things). See README "Answers and backends".
 """
 
 from __future__ import annotations
@@ -33,24 +37,25 @@ def main() -> int:
     questions = questions_from_command_line(__doc__.split("\n\n")[0], DEFAULT_QUESTIONS)
     settings = load_settings()
     retriever = get_retriever(settings)
-    check = answering.misses_quantity
-    answering.misses_quantity = lambda answer, question: False  # the probe applies it below
-    table = Table("question", "answer with the check off", "check")
+    checks = {"no count": answering.misses_quantity, "counts something else": answering.counts_something_else}
+    answering.misses_quantity = lambda answer, question: False  # the probe applies them below
+    answering.counts_something_else = lambda answer, question: False
+    table = Table("question", "answer with the checks off", "checks that fire")
     answered = caught = 0
     for question in questions:
         result = qa.answer(question, settings=settings, retriever=retriever)
-        fires = result.found and check(result.text, question)
+        fired = [name for name, check in checks.items() if result.found and check(result.text, question)]
         answered += result.found
-        caught += fires
+        caught += bool(fired)
         table.add_row(
             question,
             f"answered: {result.text}" if result.found else f"abstained ({result.abstention_reason})",
-            "abstains" if fires else "",
+            ", ".join(fired),
         )
     console = Console(width=160)
     console.print(table)
     console.print(
-        f"{answered} of {len(questions)} answered with the check off; it turns {caught} into abstentions"
+        f"{answered} of {len(questions)} answered with the checks off; they turn {caught} into abstentions"
     )
     return 0
 

@@ -36,6 +36,7 @@ from qa.errors import InputError
 from qa.grounding import (
     answer_schema,
     corpus_vocabulary,
+    counts_something_else,
     ground,
     leaks_prompt,
     map_sources,
@@ -232,6 +233,10 @@ class _Run:
             (
                 misses_quantity(parsed.text, self.asked),
                 "the question asks how many, and the answer gives no number",
+            ),
+            (
+                counts_something_else(parsed.text, self.asked),
+                "the question asks how many or how long, and the answer does not count what it asks",
             ),
         ):
             if failed:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.config import Settings
-from qa.grounding import asks_quantity, numbers_in, states_quantity
+from qa.grounding import asks_duration, asks_quantity, counts_something_else, misses_quantity, numbers_in
 from qa.models import Passage
 
 log = logging.getLogger(__name__)
@@ -75,11 +75,14 @@ def extract_answer(
         return NoExtract(
             "no passage retrieved" if not passages else "the retrieved paragraphs have no sentence"
         )
-    if asks_quantity(question if asked is None else asked):
-        sentences = [s for s in sentences if states_quantity(s)]
+    wanted = question if asked is None else asked
+    if asks_quantity(wanted) or asks_duration(wanted):
+        sentences = [
+            s for s in sentences if not misses_quantity(s, wanted) and not counts_something_else(s, wanted)
+        ]
         if not sentences:
             return NoExtract(
-                "the question asks how many, and no sentence of the best paragraph gives a number"
+                "the question asks how many or how long, and no sentence of the best paragraph gives that"
             )
     candidates = [(passage, s) for s in sentences]
     scores = _similarities(question, sentences, retriever, [passage], candidates)

@@ -457,6 +457,120 @@ def misses_quantity(answer: str, question: str) -> bool:
     return asks_quantity(question) and not states_quantity(answer)
 
 
+# Questions that ask how long something lasted or how long ago it was (folded text).
+_DURATION_QUESTION = re.compile(
+    r"\b(how long|wie lange?|combien de temps|depuis combien|hur lange|hoe lang)\b"
+)
+# Units of time, folded, in the corpus languages and English: what "five years", "fem års", "vijf
+# jaar" count. Swedish "år" folds to "ar" (as "är", is, does: after a number it is the unit).
+_TIME_UNITS = frozenset(
+    {
+        "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours", "decade",
+        "decades", "jahr", "jahre", "jahren", "jahres", "monat", "monate", "monaten", "woche", "wochen",
+        "tag", "tage", "tagen", "stunde", "stunden", "jahrzehnt", "jahrzehnte", "jahrzehnten", "an",
+        "ans", "annee", "annees", "mois", "semaine", "semaines", "jour", "jours", "journee", "journees",
+        "heure", "heures", "decennie", "decennies", "ar", "ars", "aret", "aren", "manad", "manader",
+        "vecka", "veckor", "dag", "dagar", "timme", "timmar", "decennium", "decennier", "jaar", "jaren",
+        "maand", "maanden", "weken", "dagen", "uur", "uren", "decennia",
+    }
+)  # fmt: skip
+# Units that are other words too unless a count comes first: German "an", Swedish "är" (is).
+_UNIT_ONLY_AFTER_A_COUNT = frozenset({"an", "ar"})
+# Month names, folded: a number before one is a date ("25. Oktober"), not a count.
+_MONTHS = frozenset(
+    {
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "januar", "februar", "marz", "mai", "juni", "juli",
+        "oktober", "dezember", "janvier", "fevrier", "mars", "avril", "juin", "juillet", "aout",
+        "septembre", "octobre", "novembre", "decembre", "januari", "februari", "maj", "augusti",
+        "maart", "mei", "augustus",
+    }
+)  # fmt: skip
+# Words of four letters or more that follow a number without being what it counts.
+_NOT_COUNTED = frozenset(
+    {
+        "with", "from", "than", "more", "over", "about", "after", "before", "between", "mehr", "uber",
+        "nach", "zwischen", "etwa", "plus", "avec", "dans", "pour", "apres", "avant", "entre",
+        "environ", "sont", "fran", "till", "efter", "mellan", "ungefar", "cirka", "zijn", "naar",
+        "voor", "tussen", "ongeveer", "circa", "waren", "were",
+    }
+)  # fmt: skip
+# Words between a number and what it counts ("dozens of years", "cinq ans", "des dizaines d'années").
+_COUNT_LINKS = frozenset({"of", "d", "de"})
+
+
+# Fractions that count time as numbers do ("ein halbes Jahr", "en halv år"), folded.
+_FRACTIONS = frozenset(
+    {"half", "halb", "halbe", "halben", "halbes", "demi", "demie", "halv", "halvt", "halve"}
+)
+
+
+def _is_count(word: str) -> bool:
+    if word.isdigit():
+        return not (len(word) == 4 and word[0] in "12")  # a year is a date, not a count
+    return word in _QUANTITY_WORDS or word in _FRACTIONS or _numerals().fullmatch(word) is not None
+
+
+def _counted(answer: str) -> list[str]:
+    """What each count in ``answer`` counts: "time", "other" (a noun: "9 Staaten", "110 länder"), or
+    "unknown" (nothing, a function word, a date: "71", "25 oktober", "8 in Wien")."""
+    words = _WORD.findall(_fold(answer))
+    kinds: list[str] = []
+    i = 0
+    while i < len(words):
+        if not _is_count(words[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(words) and (_is_count(words[j]) or words[j] in _COUNT_LINKS):
+            j += 1  # "vingt cinq ans", "dozens of years"
+        following = words[j] if j < len(words) else ""
+        if following in _TIME_UNITS:
+            kinds.append("time")
+        elif len(following) >= 4 and following.isalpha() and following not in _NOT_COUNTED | _MONTHS:
+            kinds.append("other")
+        else:
+            kinds.append("unknown")
+        i = j
+    return kinds
+
+
+def asks_duration(question: str) -> bool:
+    """True when ``question`` asks how long ("Hur länge…?", "Depuis combien de temps…?")."""
+    return _DURATION_QUESTION.search(_fold(question)) is not None
+
+
+def _asks_time(question: str) -> bool:
+    """True when ``question`` asks how long, or how many years (days, months…)."""
+    if asks_duration(question):
+        return True
+    folded = _fold(question)
+    match = _QUANTITY_QUESTION.search(folded)
+    if match is None:
+        return False
+    after = [w for w in _WORD.findall(folded[match.end() :]) if w not in _COUNT_LINKS]
+    return bool(after) and after[0] in _TIME_UNITS
+
+
+def counts_something_else(answer: str, question: str) -> bool:
+    """True when ``question`` asks how many, how much or how long and ``answer`` does not count
+    what it asks: every count in it counts time while the question counts something else ("fast
+    fünf Jahren" to "Wie viele Staaten…?"), every count in it counts something else while the
+    question asks how long ("9 chapitres et 71 articles" to "Combien d'années…?"), or it has no
+    count and no unit of time at all for a how-long question. A count whose object is unclear
+    ("71", "8 in Wien") is never taken for a mismatch."""
+    if not (asks_quantity(question) or asks_duration(question)):
+        return False
+    kinds = [k for k in _counted(answer) if k != "unknown"]
+    if not _asks_time(question):
+        return bool(kinds) and all(k == "time" for k in kinds)
+    if set(_WORD.findall(_fold(answer))) & (_TIME_UNITS - _UNIT_ONLY_AFTER_A_COUNT):
+        return False  # "plusieurs années", "seit Jahren": it speaks of time
+    if kinds:
+        return all(k == "other" for k in kinds)
+    return not states_quantity(answer)
+
+
 def leaks_prompt(answer: str, system_prompt: str, shingle: int = 6) -> bool:
     """True when ``answer`` repeats any run of ``shingle`` consecutive words of the system prompt."""
     prompt_words = _WORD.findall(_fold(system_prompt))

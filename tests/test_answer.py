@@ -406,6 +406,25 @@ def test_an_answer_no_source_can_support_is_an_abstention(
     assert result.text == message("not_found", "en")
 
 
+def test_an_answer_that_counts_years_to_a_how_many_states_question_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    """ "Wie viele Staaten haben das Übereinkommen in Hanoi unterzeichnet?" answered with the
+    negotiation's "fast fünf Jahren" (the local model, 2026-12-05): a number from the source, but
+    not a number of states."""
+    years = reply("Die Hanoi-Konvention wurde von fast fünf Jahren Verhandlungen unterzeichnet.", [1])
+    question = "Wie viele Staaten haben das Übereinkommen in Hanoi unterzeichnet?"
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(years))
+    assert not result.found and result.citations == []
+    assert result.abstention_reason == (
+        "the question asks how many or how long, and the answer does not count what it asks"
+    )
+    # The same reply to a question about how long is an answer: this rule caught it.
+    how_long = "Wie lange wurde über die Hanoi-Konvention verhandelt?"
+    other = answer(how_long, settings=llm_settings, retriever=retriever, chat_model=fake(years))
+    assert other.found and other.abstention_reason is None
+
+
 def test_an_answer_without_a_number_to_a_how_many_question_is_an_abstention(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:
@@ -443,7 +462,36 @@ def test_extractive_answers_a_how_many_question_with_a_sentence_that_gives_a_cou
     else:
         # Never a quote from a lower-ranked paragraph: the best one decides.
         assert result.citations == [] and result.abstention_reason == (
-            "the question asks how many, and no sentence of the best paragraph gives a number"
+            "the question asks how many or how long, and no sentence of the best paragraph gives that"
+        )
+
+
+NEGOTIATION_NL = ("004_f4e3faa662122174.txt", 3)  # "na bijna vijf jaar … onderhandelingen", "in twintig jaar"
+
+
+@pytest.mark.parametrize(
+    ("question", "refs", "found"),
+    [
+        ("How long did the countries negotiate the convention?", [NEGOTIATION_NL], True),
+        ("How long did the countries negotiate the convention?", [("003_736721b06ed10590.txt", 3)], False),
+        ("How many countries signed the convention?", [NEGOTIATION_NL], False),
+    ],
+    ids=["how-long-years", "how-long-no-duration", "how-many-countries-years"],
+)
+def test_extractive_quotes_a_sentence_that_counts_what_is_asked(
+    settings: Settings, corpus: Corpus, question: str, refs: list[tuple[str, int]], found: bool
+) -> None:
+    """A how-long question wants a duration and a how-many question a count of its own thing: the
+    Dutch paragraph's "after almost five years of negotiations" answers the first, and says nothing
+    about how many countries signed (its only counts are years)."""
+    s = settings.model_copy(update={"llm": "extractive"})
+    result = answer(question, settings=s, retriever=FakeRetriever(corpus, refs))
+    assert result.found is found, result.abstention_reason
+    if found:
+        assert "bijna vijf jaar" in result.text
+    else:
+        assert result.abstention_reason == (
+            "the question asks how many or how long, and no sentence of the best paragraph gives that"
         )
 
 

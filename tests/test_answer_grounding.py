@@ -11,6 +11,7 @@ from qa.grounding import (
     answer_schema,
     best_support,
     corpus_vocabulary,
+    counts_something_else,
     ground,
     leaks_prompt,
     looks_like_abstention,
@@ -317,3 +318,52 @@ def test_an_answer_without_a_count_to_a_how_many_question_misses_it(answer: str,
 )
 def test_a_count_or_another_kind_of_question_is_not_a_miss(answer: str, question: str) -> None:
     assert not misses_quantity(answer, question)
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        # The local model's replies, 2026-12-05 and earlier runs.
+        (
+            "Die Hanoi-Konvention wurde von fast fünf Jahren Verhandlungen unterzeichnet.",
+            "Wie viele Staaten haben das Übereinkommen in Hanoi unterzeichnet?",
+        ),
+        (
+            "Prise av delegationschefer från länder som deltog i undertecknandet.",
+            "Hur länge förhandlade länderna om konventionen?",
+        ),
+        ("For en femtioårs onvermoeibare handel.", "För hur länge sedan antog FN senast ett dokument?"),
+        ("La Convention compte 9 chapitres et 71 articles.", "Combien d'années de négociations ?"),
+        ("Twenty-five years of talks.", "How many countries attended?"),
+        ("Zwei Tage.", "Wie viele Länder haben ratifiziert?"),
+        ("Drie hoofdstukken.", "Hoe lang duurde de ceremonie?"),
+        # German "an" is not the French year, Swedish "är" (is) not the year "år", without a count.
+        ("Die Delegierten, die an der Zeremonie teilnahmen.", "How long did the ceremony last?"),
+        ("Konventionen är viktig.", "Hur länge förhandlade länderna?"),
+    ],
+)
+def test_an_answer_that_counts_something_else_than_asked(answer: str, question: str) -> None:
+    assert counts_something_else(answer, question)
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        ("9 Staaten", "Wie viele Staaten haben unterzeichnet?"),  # wrong perhaps, but a count of states
+        ("Nästan fem år.", "Hur länge förhandlade länderna?"),
+        ("Prise av 5 års nöglingar", "Hur länge förhandlade länderna?"),
+        ("Près de 5 années", "Combien d'années de négociations ?"),
+        ("Plusieurs années de discussions.", "Combien d'années de négociations ?"),  # vague, not wrong
+        ("Il y a vingt ans.", "Depuis combien de temps ?"),
+        ("För en halv år sedan.", "För hur länge sedan antog FN ett dokument?"),  # wrong, but a duration
+        ("Sinds 2019.", "Hoe lang duurde het?"),  # a year states when, not what it counts
+        ("Tusentals delegater van 110 landen.", "Hoeveel afgevaardigden waren er?"),  # another language
+        ("9 chapters and 71 articles, after five years of talks.", "How many chapters?"),  # mixed
+        ("71", "And how many articles?"),  # nothing after the number: unknown, never a mismatch
+        ("Am 25. Oktober 2025 in Hanoi.", "Wie viele Staaten?"),  # a date, not a count
+        ("8 in Wien.", "Wie viele Sitzungen gab es?"),
+        ("Five years.", "Which country hosted the ceremony?"),  # not a how-many question
+    ],
+)
+def test_an_answer_that_counts_what_is_asked_or_nothing_clear(answer: str, question: str) -> None:
+    assert not counts_something_else(answer, question)

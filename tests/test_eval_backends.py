@@ -66,11 +66,11 @@ def extractive(tmp_path_factory: pytest.TempPathFactory) -> tuple[EvalReport, Pa
     return _run("extractive", tmp_path_factory)
 
 
-# Extractive targets not met yet (deterministic figures, measured 2026-12-04 on the seeds, 95 items):
-# the extractive backend cites its top-ranked paragraph, so its precision is bounded by retrieval's
+# Extractive targets not met yet (deterministic figures, measured 2026-12-05 on the seeds, 95 items):
+# the extractive backend cites its top-ranked paragraph, so its precision follows retrieval's
 # recall@1 (0.696). Strict: the test turns red as soon as a target is met, so the marker must go.
 EXTRACTIVE_UNMET = {
-    "citation_precision": "measured 0.696 < 0.90: extractive cites the top-ranked paragraph (recall@1 0.696)",
+    "citation_precision": "measured 0.706 < 0.90: extractive cites the top-ranked paragraph (recall@1 0.696)",
     "evidence_accuracy": "measured 0.696 < 0.80: extractive cites the top-ranked paragraph (recall@1 0.696)",
 }
 
@@ -126,11 +126,12 @@ def llm_run(
 # idle 2-core machine, `qa eval --backend local`; README "Evaluation"). A listed metric under its target is an
 # expected failure that carries the figure and the failing items; the target itself is unchanged.
 # Strict like xfail(strict=True): a listed metric that reaches its target fails, so the entry goes.
-# Metrics not listed (language match) must meet their targets; backend errors always fail.
+# Metrics not listed (abstention, language match) must meet their targets; backend errors always fail.
+# Abstention left the list with the count-kind check (0.769 -> 0.808, 21 of 26): one item over the
+# target, and that item is the answer the check was written after (README "Answers and backends").
 LOCAL_UNMET = {
     "accuracy": "0.652 (45 of 69)",
-    "abstention": "0.769 (20 of 26)",
-    "citation_precision": "0.708",
+    "citation_precision": "0.716",
 }
 
 
