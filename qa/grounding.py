@@ -461,6 +461,10 @@ def misses_quantity(answer: str, question: str) -> bool:
 _DURATION_QUESTION = re.compile(
     r"\b(how long|wie lange?|combien de temps|depuis combien|hur lange|hoe lang)\b"
 )
+# Those of them that ask for a duration only ("how long", "hoe lang", "wie lang" ask for a length too).
+_TIME_QUESTION = re.compile(r"\b(wie lange|combien de temps|depuis combien|hur lange)\b")
+# Words a question counts time in without a unit ("how much time", "wie viel Zeit"), folded.
+_TIME_WORDS = frozenset({"time", "zeit", "temps", "tid", "tijd"})
 # Units of time, folded, in the corpus languages and English: what "five years", "fem års", "vijf
 # jaar" count. Swedish "år" folds to "ar" (as "är", is, does: after a number it is the unit).
 _TIME_UNITS = frozenset(
@@ -541,34 +545,37 @@ def asks_duration(question: str) -> bool:
 
 
 def _asks_time(question: str) -> bool:
-    """True when ``question`` asks how long, or how many years (days, months…)."""
-    if asks_duration(question):
-        return True
+    """True when ``question`` can only be answered with a duration: "Hur länge…?", "Wie lange…?",
+    "Combien de temps…?", or how many (how much) years, days, time… ("How long…?", "Hoe lang…?"
+    and "Wie lang…?" may ask for a length too: "How long is the convention?")."""
     folded = _fold(question)
+    if _TIME_QUESTION.search(folded):
+        return True
     match = _QUANTITY_QUESTION.search(folded)
     if match is None:
         return False
     after = [w for w in _WORD.findall(folded[match.end() :]) if w not in _COUNT_LINKS]
-    return bool(after) and after[0] in _TIME_UNITS
+    return bool(after) and (after[0] in _TIME_UNITS or after[0] in _TIME_WORDS)
 
 
 def counts_something_else(answer: str, question: str) -> bool:
     """True when ``question`` asks how many, how much or how long and ``answer`` does not count
     what it asks: every count in it counts time while the question counts something else ("fast
     fünf Jahren" to "Wie viele Staaten…?"), every count in it counts something else while the
-    question asks how long ("9 chapitres et 71 articles" to "Combien d'années…?"), or it has no
-    count and no unit of time at all for a how-long question. A count whose object is unclear
-    ("71", "8 in Wien") is never taken for a mismatch."""
+    question asks for a duration ("9 chapitres et 71 articles" to "Combien d'années…?"), or it
+    has no count and no unit of time at all for a how-long question. A count whose object is
+    unclear ("71", "8 in Wien") is never taken for a mismatch."""
     if not (asks_quantity(question) or asks_duration(question)):
         return False
     kinds = [k for k in _counted(answer) if k != "unknown"]
-    if not _asks_time(question):
-        return bool(kinds) and all(k == "time" for k in kinds)
-    if set(_WORD.findall(_fold(answer))) & (_TIME_UNITS - _UNIT_ONLY_AFTER_A_COUNT):
-        return False  # "plusieurs années", "seit Jahren": it speaks of time
-    if kinds:
-        return all(k == "other" for k in kinds)
-    return not states_quantity(answer)
+    speaks_of_time = bool(set(_WORD.findall(_fold(answer))) & (_TIME_UNITS - _UNIT_ONLY_AFTER_A_COUNT))
+    if _asks_time(question):
+        if speaks_of_time:
+            return False  # "plusieurs années", "seit Jahren"
+        return all(k == "other" for k in kinds) if kinds else not states_quantity(answer)
+    if asks_duration(question):  # a duration or a length: any count may answer it
+        return not (speaks_of_time or kinds or states_quantity(answer))
+    return bool(kinds) and all(k == "time" for k in kinds)
 
 
 def leaks_prompt(answer: str, system_prompt: str, shingle: int = 6) -> bool:

@@ -336,7 +336,8 @@ def test_a_count_or_another_kind_of_question_is_not_a_miss(answer: str, question
         ("La Convention compte 9 chapitres et 71 articles.", "Combien d'années de négociations ?"),
         ("Twenty-five years of talks.", "How many countries attended?"),
         ("Zwei Tage.", "Wie viele Länder haben ratifiziert?"),
-        ("Drie hoofdstukken.", "Hoe lang duurde de ceremonie?"),
+        ("Drie hoofdstukken.", "Hur länge varade ceremonin?"),
+        ("Het verdrag.", "Hoe lang duurde de ceremonie?"),  # a duration or a length, but neither
         # German "an" is not the French year, Swedish "är" (is) not the year "år", without a count.
         ("Die Delegierten, die an der Zeremonie teilnahmen.", "How long did the ceremony last?"),
         ("Konventionen är viktig.", "Hur länge förhandlade länderna?"),
@@ -363,6 +364,9 @@ def test_an_answer_that_counts_something_else_than_asked(answer: str, question: 
         ("Am 25. Oktober 2025 in Hanoi.", "Wie viele Staaten?"),  # a date, not a count
         ("8 in Wien.", "Wie viele Sitzungen gab es?"),
         ("Five years.", "Which country hosted the ceremony?"),  # not a how-many question
+        ("Fünf Jahre.", "Wie viel Zeit nahmen die Verhandlungen in Anspruch?"),  # time without a unit
+        ("9 chapters and 71 articles.", "How long is the convention?"),  # a length, not a duration
+        ("Negen hoofdstukken.", "Hoe lang is het verdrag?"),
     ],
 )
 def test_an_answer_that_counts_what_is_asked_or_nothing_clear(answer: str, question: str) -> None:
