@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_threads: int | None = None
+    # The local model answers a question the same whatever was asked before (see
+    # qa.local_llm.prefix_request); false reuses more of llama.cpp's prompt cache: faster when
+    # questions share sources, but an answer can change with the question before it.
+    local_repeatable: bool = True
     llm_fallback: Literal["extractive", "none"] = "extractive"
     answer_passages: int = Field(default=3, ge=1, le=20)
     answer_source_chars: int = Field(default=500, ge=100, le=20000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import json
 import logging
 import os
 import threading
@@ -142,12 +143,19 @@ class LocalChatModel(BaseChatModel):
     n_ctx: int = DEFAULT_CTX
     threads: int = 2
     max_tokens: int = 256
+    # Answers that do not depend on what was asked before (see prefix_request); False lets
+    # llama.cpp reuse as much of the previous prompt as it can (faster, history-dependent).
+    repeatable: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalChatModel:
         from qa.local_model import model_path
 
-        return cls(model_path=str(model_path(settings)), threads=default_threads(settings))
+        return cls(
+            model_path=str(model_path(settings)),
+            threads=default_threads(settings),
+            repeatable=settings.local_repeatable,
+        )
 
     @property
     def _llm_type(self) -> str:
@@ -199,7 +207,8 @@ class LocalChatModel(BaseChatModel):
         as ChatOpenAI's chunks do (entries sent before the first text go with the first chunk)."""
         request = self._request(messages, stop, kwargs) | {"stream": True}
         logprobs: list[dict[str, Any]] | None = [] if request.get("logprobs") else None
-        for delta in _stream_engine(self._engine(), request, logprobs):  # no reference kept here
+        prefix = prefix_request(request) if self.repeatable else None
+        for delta in _stream_engine(self._engine(), request, logprobs, prefix):  # no reference kept here
             info = None
             if logprobs:
                 info = {"logprobs": {"content": list(logprobs)}}
@@ -208,6 +217,41 @@ class LocalChatModel(BaseChatModel):
             if run_manager:
                 run_manager.on_llm_new_token(delta, chunk=chunk)
             yield chunk
+
+
+def prefix_request(request: dict[str, Any]) -> dict[str, Any]:
+    """A request that leaves llama.cpp's cache holding ``request``'s prompt up to where its last
+    message's text begins (the system prompt, for an answer), and generates nothing.
+
+    llama.cpp reuses the longest prefix a prompt shares with the previous one, and the logits of
+    a prompt read in other batch splits are not bit-for-bit the same: with greedy decoding, the
+    same question could get another answer after a different previous question ("9 Staaten…"
+    asked first, an abstention after a how-many question about chapters). Sent just before
+    ``request`` on the same slot, this makes the reused part the same every time, so an answer
+    depends on its own prompt only (the same in a fresh process), at the cost of re-reading the
+    sources a previous answer shared (a few tenths of a second each)."""
+    messages = list(request.get("messages") or [])
+    if messages:
+        messages[-1] = {**messages[-1], "content": ""}
+    return {"messages": messages, "max_tokens": 0, "temperature": 0.0, "cache_prompt": True}
+
+
+# The slot is one: a prefix request and the request after it must not interleave with others.
+_slot = threading.Lock()
+# Per engine (by id), the prefix its slot's cache was last primed with: a prefix that differs
+# (another system prompt: a translation after an answer) is read from the first token, because
+# the part two system prompts share is not a fixed length either.
+_primed: dict[int, str] = {}
+
+
+def _prime(handle: Callable[..., Any], engine_id: int, prefix: dict[str, Any], stop: threading.Event) -> Any:
+    """Send ``prefix`` (see :func:`prefix_request`) for the slot of engine ``engine_id``."""
+    head = json.dumps(prefix["messages"], ensure_ascii=False)
+    same = _primed.pop(engine_id, None) == head
+    result = handle(prefix | {"cache_prompt": same}, lambda payload: stop.is_set())
+    if not (isinstance(result, dict) and "error" in result):
+        _primed[engine_id] = head
+    return result
 
 
 _DONE = object()
@@ -327,16 +371,21 @@ _generations = _Generations()
 
 
 def _stream_engine(
-    engine: Any, request: dict[str, Any], logprobs: list[dict[str, Any]] | None = None
+    engine: Any,
+    request: dict[str, Any],
+    logprobs: list[dict[str, Any]] | None = None,
+    prefix: dict[str, Any] | None = None,
 ) -> Iterator[str]:
     """Bridge llama.cpp's streaming callback (called on a worker thread) to an iterator.
 
     Closing the iterator early tells llama.cpp to stop generating (the callback returns True).
     With ``logprobs`` (a list), the per-token log-probabilities the server sends (when the request
-    asks for them) are appended to it. Only the worker refers to ``engine``, and only while it
-    calls it: a reader that never resumes (see ``_Generations``) keeps no model alive.
+    asks for them) are appended to it. With ``prefix`` (see :func:`prefix_request`), the worker
+    sends that first, holding the slot for both. Only the worker refers to ``engine``, and only
+    while it calls it: a reader that never resumes (see ``_Generations``) keeps no model alive.
     """
     call = [engine.handle_chat_completions]
+    engine_id = id(engine)
     del engine
     chunks = _Channel()
     stop = threading.Event()
@@ -347,7 +396,18 @@ def _stream_engine(
 
     def run() -> None:
         try:
-            result = call.pop()(request, on_chunk)
+            handle = call.pop()
+            with _slot:
+                if stop.is_set():
+                    return
+                if prefix is None:
+                    _primed.pop(engine_id, None)  # this request leaves the cache as it likes
+                else:
+                    primed = _prime(handle, engine_id, prefix, stop)
+                    if isinstance(primed, dict) and "error" in primed:
+                        chunks.put(primed)  # the reader raises it
+                        return
+                result = handle(request, on_chunk)
             if result is not None:
                 chunks.put(result)
         except Exception as exc:  # handed to the consumer thread, which raises it

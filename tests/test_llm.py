@@ -114,8 +114,12 @@ class _FakeEngine:
         self.chunks = chunks
         self.pause = pause
         self.stopped_after: int | None = None
+        self.requests: list[dict[str, object]] = []
 
     def handle_chat_completions(self, request: dict[str, object], callback: Callable[[object], bool]) -> None:
+        self.requests.append(request)
+        if request.get("max_tokens") == 0:
+            return  # a prefix request: llama.cpp reads the prompt and generates nothing
         for sent, chunk in enumerate(self.chunks, start=1):
             if callback(chunk):
                 self.stopped_after = sent
@@ -139,6 +143,55 @@ def test_local_stream_yields_text_and_collects_token_logprobs_when_asked() -> No
     assert "".join(_stream_engine(_FakeEngine(chunks), {}, sink)) == '{"a"'
     assert [(t["token"], t["logprob"]) for t in sink] == [("```", -0.5), ("{", -0.01), ('"a"', -1.25)]
     assert "".join(_stream_engine(_FakeEngine(chunks), {})) == '{"a"'  # no sink: text only
+
+
+def test_prefix_request_is_the_prompt_up_to_the_last_message_text() -> None:
+    from qa.local_llm import prefix_request
+
+    request = {
+        "messages": [
+            {"role": "system", "content": "Rules."},
+            {"role": "user", "content": "Sources: … Question?"},
+        ],
+        "max_tokens": 256,
+        "stream": True,
+        "response_format": {"type": "json_schema"},
+    }
+    assert prefix_request(request) == {
+        "messages": [{"role": "system", "content": "Rules."}, {"role": "user", "content": ""}],
+        "max_tokens": 0,
+        "temperature": 0.0,
+        "cache_prompt": True,
+    }
+    assert request["messages"][1]["content"] == "Sources: … Question?"  # not changed in place
+
+
+def test_local_stream_sends_the_prefix_request_first() -> None:
+    """The same cached prefix before every request, so an answer does not depend on the one before;
+    a prefix the slot was not primed with last is read from the first token (no reuse)."""
+    from qa.local_llm import _stream_engine, prefix_request
+
+    engine = _FakeEngine([_chunk("ok", "ok", 0.0)])
+    request = {"messages": [{"role": "system", "content": "Rules."}, {"role": "user", "content": "Q?"}]}
+    prefix = prefix_request(request)
+    other = {"messages": [{"role": "system", "content": "Translate."}, {"role": "user", "content": "Text."}]}
+    for sent in (request, request, other, request):
+        assert "".join(_stream_engine(engine, sent, None, prefix_request(sent))) == "ok"
+    assert engine.requests == [
+        prefix | {"cache_prompt": False},  # a new engine: nothing primed yet
+        request,
+        prefix,  # primed with the same prefix: its cache is reused
+        request,
+        prefix_request(other) | {"cache_prompt": False},  # another system prompt
+        other,
+        prefix | {"cache_prompt": False},  # back: read again from the first token
+        request,
+    ]
+    engine.requests.clear()
+    assert "".join(_stream_engine(engine, request)) == "ok"  # without a prefix: the request alone
+    assert engine.requests == [request]
+    assert "".join(_stream_engine(engine, request, None, prefix)) == "ok"
+    assert engine.requests[1] == prefix | {"cache_prompt": False}  # a request without one unprimes
 
 
 def test_local_stream_closed_early_tells_llama_cpp_to_stop() -> None:
