@@ -6,9 +6,8 @@ Asks every question of QUESTIONS_FILE (one per line) once through the configured
 two count checks turned off, and prints each answer, why the bot abstained, and which check would
 have turned the answer into an abstention: "no count" (a how-many question answered without any
 number) and "counts something else" (a how-many question answered with years only, a how-long one
-with a count of something else or with no duration). Asking each question twice, with the checks
-off and on, would not compare like with like: the local model can give another reply to the same
-prompt once llama.cpp has cached it.
+with a count of something else or with no duration). One run tells both: the checks only read
+the answer, so applying them afterwards gives what the pipeline with them on would have done.
 
 Question files, each written before the check it probes and before being asked:
 ``benchmarks/how_many_questions.txt`` (default; the first six answered by the articles with a

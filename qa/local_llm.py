@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import collections
-import json
 import logging
 import os
 import threading
@@ -238,21 +237,6 @@ def prefix_request(request: dict[str, Any]) -> dict[str, Any]:
 
 # The slot is one: a prefix request and the request after it must not interleave with others.
 _slot = threading.Lock()
-# Per engine (by id), the prefix its slot's cache was last primed with: a prefix that differs
-# (another system prompt: a translation after an answer) is read from the first token, because
-# the part two system prompts share is not a fixed length either.
-_primed: dict[int, str] = {}
-
-
-def _prime(handle: Callable[..., Any], engine_id: int, prefix: dict[str, Any], stop: threading.Event) -> Any:
-    """Send ``prefix`` (see :func:`prefix_request`) for the slot of engine ``engine_id``."""
-    head = json.dumps(prefix["messages"], ensure_ascii=False)
-    same = _primed.pop(engine_id, None) == head
-    result = handle(prefix | {"cache_prompt": same}, lambda payload: stop.is_set())
-    if not (isinstance(result, dict) and "error" in result):
-        _primed[engine_id] = head
-    return result
-
 
 _DONE = object()
 # How long stopping a generation waits for llama.cpp: it stops at its next token, which can
@@ -385,7 +369,6 @@ def _stream_engine(
     while it calls it: a reader that never resumes (see ``_Generations``) keeps no model alive.
     """
     call = [engine.handle_chat_completions]
-    engine_id = id(engine)
     del engine
     chunks = _Channel()
     stop = threading.Event()
@@ -400,12 +383,12 @@ def _stream_engine(
             with _slot:
                 if stop.is_set():
                     return
-                if prefix is None:
-                    _primed.pop(engine_id, None)  # this request leaves the cache as it likes
-                else:
-                    primed = _prime(handle, engine_id, prefix, stop)
+                if prefix is not None:
+                    primed = handle(prefix, lambda payload: stop.is_set())
                     if isinstance(primed, dict) and "error" in primed:
                         chunks.put(primed)  # the reader raises it
+                        return
+                    if stop.is_set():
                         return
                 result = handle(request, on_chunk)
             if result is not None:

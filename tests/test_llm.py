@@ -167,31 +167,16 @@ def test_prefix_request_is_the_prompt_up_to_the_last_message_text() -> None:
 
 
 def test_local_stream_sends_the_prefix_request_first() -> None:
-    """The same cached prefix before every request, so an answer does not depend on the one before;
-    a prefix the slot was not primed with last is read from the first token (no reuse)."""
+    """The same cached prefix before every request, so an answer does not depend on the one before."""
     from qa.local_llm import _stream_engine, prefix_request
 
     engine = _FakeEngine([_chunk("ok", "ok", 0.0)])
     request = {"messages": [{"role": "system", "content": "Rules."}, {"role": "user", "content": "Q?"}]}
-    prefix = prefix_request(request)
-    other = {"messages": [{"role": "system", "content": "Translate."}, {"role": "user", "content": "Text."}]}
-    for sent in (request, request, other, request):
-        assert "".join(_stream_engine(engine, sent, None, prefix_request(sent))) == "ok"
-    assert engine.requests == [
-        prefix | {"cache_prompt": False},  # a new engine: nothing primed yet
-        request,
-        prefix,  # primed with the same prefix: its cache is reused
-        request,
-        prefix_request(other) | {"cache_prompt": False},  # another system prompt
-        other,
-        prefix | {"cache_prompt": False},  # back: read again from the first token
-        request,
-    ]
+    assert "".join(_stream_engine(engine, request, None, prefix_request(request))) == "ok"
+    assert engine.requests == [prefix_request(request), request]
     engine.requests.clear()
-    assert "".join(_stream_engine(engine, request)) == "ok"  # without a prefix: the request alone
+    assert "".join(_stream_engine(engine, request)) == "ok"  # without one: the request alone
     assert engine.requests == [request]
-    assert "".join(_stream_engine(engine, request, None, prefix)) == "ok"
-    assert engine.requests[1] == prefix | {"cache_prompt": False}  # a request without one unprimes
 
 
 def test_local_stream_closed_early_tells_llama_cpp_to_stop() -> None:
