@@ -501,8 +501,6 @@ _NOT_COUNTED = frozenset(
 )  # fmt: skip
 # Words between a number and what it counts ("dozens of years", "cinq ans", "des dizaines d'années").
 _COUNT_LINKS = frozenset({"of", "d", "de"})
-
-
 # Fractions that count time as numbers do ("ein halbes Jahr", "en halv år"), folded.
 _FRACTIONS = frozenset(
     {"half", "halb", "halbe", "halben", "halbes", "demi", "demie", "halv", "halvt", "halve"}
@@ -515,10 +513,9 @@ def _is_count(word: str) -> bool:
     return word in _QUANTITY_WORDS or word in _FRACTIONS or _numerals().fullmatch(word) is not None
 
 
-def _counted(answer: str) -> list[str]:
-    """What each count in ``answer`` counts: "time", "other" (a noun: "9 Staaten", "110 länder"), or
-    "unknown" (nothing, a function word, a date: "71", "25 oktober", "8 in Wien")."""
-    words = _WORD.findall(_fold(answer))
+def _counted(words: list[str]) -> list[str]:
+    """What each count in an answer's folded ``words`` counts: "time", "other" (a noun: "9 Staaten",
+    "110 länder"), or "unknown" (nothing, a function word, a date: "71", "25 oktober", "8 in Wien")."""
     kinds: list[str] = []
     i = 0
     while i < len(words):
@@ -565,15 +562,17 @@ def counts_something_else(answer: str, question: str) -> bool:
     question asks for a duration ("9 chapitres et 71 articles" to "Combien d'années…?"), or it
     has no count and no unit of time at all for a how-long question. A count whose object is
     unclear ("71", "8 in Wien") is never taken for a mismatch."""
-    if not (asks_quantity(question) or asks_duration(question)):
+    duration = asks_duration(question)
+    if not (duration or asks_quantity(question)):
         return False
-    kinds = [k for k in _counted(answer) if k != "unknown"]
-    speaks_of_time = bool(set(_WORD.findall(_fold(answer))) & (_TIME_UNITS - _UNIT_ONLY_AFTER_A_COUNT))
+    words = _WORD.findall(_fold(answer))
+    kinds = [k for k in _counted(words) if k != "unknown"]
+    speaks_of_time = bool(set(words) & (_TIME_UNITS - _UNIT_ONLY_AFTER_A_COUNT))
     if _asks_time(question):
         if speaks_of_time:
             return False  # "plusieurs années", "seit Jahren"
         return all(k == "other" for k in kinds) if kinds else not states_quantity(answer)
-    if asks_duration(question):  # a duration or a length: any count may answer it
+    if duration:  # a duration or a length: any count may answer it
         return not (speaks_of_time or kinds or states_quantity(answer))
     return bool(kinds) and all(k == "time" for k in kinds)
 
