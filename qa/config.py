@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # qa.local_llm.prefix_request); false reuses more of llama.cpp's prompt cache: faster when
     # questions share sources, but an answer can change with the question before it.
     local_repeatable: bool = True
+    # MiB of RAM llama.cpp may fill with the states of earlier prompts (its prompt cache, which
+    # brings the system prompt back after another prompt used the slot). Its own default, 8 GiB,
+    # let a long-running web chat grow by gigabytes; 0 turns the cache off.
+    local_cache_mib: int = Field(default=256, ge=0, le=65536)
     llm_fallback: Literal["extractive", "none"] = "extractive"
     answer_passages: int = Field(default=3, ge=1, le=20)
     answer_source_chars: int = Field(default=500, ge=100, le=20000)

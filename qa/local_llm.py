@@ -30,6 +30,9 @@ from qa.errors import BackendError, ModelFileError
 log = logging.getLogger(__name__)
 
 DEFAULT_CTX = 4096
+# The RAM llama.cpp may fill with earlier prompts' states (its prompt cache), in MiB: see
+# Settings.local_cache_mib. llama.cpp's own default is 8192.
+DEFAULT_CACHE_MIB = 256
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class EngineKey:
     n_ctx: int
     threads: int
     port: int  # 0 = in-process only (llama.cpp still binds a loopback port it picks)
+    cache_mib: int = DEFAULT_CACHE_MIB
 
 
 _engines: dict[EngineKey, Any] = {}
@@ -50,15 +54,23 @@ def default_threads(settings: Settings) -> int:
 
 
 def load_engine(
-    path: Path, *, n_ctx: int = DEFAULT_CTX, threads: int = 2, port: int = 0, api_key: str | None = None
+    path: Path,
+    *,
+    n_ctx: int = DEFAULT_CTX,
+    threads: int = 2,
+    port: int = 0,
+    api_key: str | None = None,
+    cache_mib: int = DEFAULT_CACHE_MIB,
 ) -> Any:
     """A llama.cpp server for ``path``, loaded once per process and key (loading takes seconds)."""
     global _exit_hook
-    key = EngineKey(str(path), n_ctx, threads, port)
+    key = EngineKey(str(path), n_ctx, threads, port, cache_mib)
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
-            engine = start_server(path, n_ctx=n_ctx, threads=threads, port=port, api_key=api_key)
+            engine = start_server(
+                path, n_ctx=n_ctx, threads=threads, port=port, api_key=api_key, cache_mib=cache_mib
+            )
             _engines[key] = engine
             if not _exit_hook:
                 atexit.register(_at_exit)
@@ -84,7 +96,15 @@ def _at_exit() -> None:
         engines.pop()  # the last reference: llama.cpp finishes its step and stops
 
 
-def start_server(path: Path, *, n_ctx: int, threads: int, port: int, api_key: str | None) -> Any:
+def start_server(
+    path: Path,
+    *,
+    n_ctx: int,
+    threads: int,
+    port: int,
+    api_key: str | None,
+    cache_mib: int = DEFAULT_CACHE_MIB,
+) -> Any:
     try:
         import xllamacpp
     except ImportError as exc:
@@ -94,6 +114,7 @@ def start_server(path: Path, *, n_ctx: int, threads: int, port: int, api_key: st
     params.n_ctx = n_ctx
     params.n_parallel = 1
     params.n_predict = 512
+    params.cache_ram_mib = cache_mib
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
     params.warmup = True
@@ -145,6 +166,7 @@ class LocalChatModel(BaseChatModel):
     # Answers that do not depend on what was asked before (see prefix_request); False lets
     # llama.cpp reuse as much of the previous prompt as it can (faster, history-dependent).
     repeatable: bool = True
+    cache_mib: int = DEFAULT_CACHE_MIB
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalChatModel:
@@ -154,6 +176,7 @@ class LocalChatModel(BaseChatModel):
             model_path=str(model_path(settings)),
             threads=default_threads(settings),
             repeatable=settings.local_repeatable,
+            cache_mib=settings.local_cache_mib,
         )
 
     @property
@@ -165,7 +188,9 @@ class LocalChatModel(BaseChatModel):
         return {"model_path": self.model_path, "n_ctx": self.n_ctx}
 
     def _engine(self) -> Any:
-        return load_engine(Path(self.model_path), n_ctx=self.n_ctx, threads=self.threads)
+        return load_engine(
+            Path(self.model_path), n_ctx=self.n_ctx, threads=self.threads, cache_mib=self.cache_mib
+        )
 
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]

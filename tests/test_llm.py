@@ -6,6 +6,8 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -273,3 +275,26 @@ def test_local_model_puts_token_logprobs_on_its_chunks_when_asked(monkeypatch: p
     assert tokens == [["```", "{"], ['"a"']]  # entries before the first text go with the first chunk
     plain = list(model._stream([HumanMessage("q")]))
     assert [c.text for c in plain] == ["{", '"a"'] and all(c.generation_info is None for c in plain)
+
+
+def test_the_prompt_cache_size_reaches_llama_cpp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA_LOCAL_CACHE_MIB bounds the RAM llama.cpp fills with earlier prompts' states (its own
+    default, 8 GiB, let a long-running web chat grow by gigabytes)."""
+    import xllamacpp
+
+    from qa import local_llm, local_model
+
+    seen: list[int] = []
+
+    class _Server:
+        def __init__(self, params: Any) -> None:
+            seen.append(params.cache_ram_mib)
+
+    monkeypatch.setattr(xllamacpp, "Server", _Server)
+    monkeypatch.setattr(local_llm, "_engines", {})
+    monkeypatch.setattr(local_model, "model_path", lambda settings: Path("model.gguf"))
+    monkeypatch.setenv("QA_LOCAL_CACHE_MIB", "64")
+    local_llm.LocalChatModel.from_settings(Settings())._engine()
+    local_llm.LocalChatModel(model_path="model.gguf")._engine()  # another size, another engine
+    assert seen == [64, local_llm.DEFAULT_CACHE_MIB] and Settings().local_cache_mib == 64
+    assert len(local_llm._engines) == 2
