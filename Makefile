@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test check lint typecheck index eval bench clean
+.PHONY: run test check lint typecheck index eval bench native portable clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -43,6 +43,24 @@ eval: $(VENV)/.installed-run
 
 bench: $(VENV)/.installed-run
 	$(PY) benchmarks/bench.py small
+
+# llama.cpp rebuilt for this machine's CPU (README, "A faster llama.cpp"): the pinned xllamacpp
+# from its source release, with every instruction set the CPU has (the prebuilt wheel stops at
+# AVX2). Needs a C++ compiler; takes about 6 minutes on 2 cores; stays until `make portable` or
+# a new xllamacpp pin. Nothing is downloaded during the build (no BoringSSL, no llguidance).
+XLLAMACPP_VERSION = $(shell $(PY) -c "from importlib.metadata import version; print(version('xllamacpp'))")
+native: $(VENV)/.installed-run
+	@command -v c++ >/dev/null 2>&1 || { echo "make native needs a C++ compiler (Debian/Ubuntu: apt install g++)"; exit 1; }
+	@command -v cmake >/dev/null 2>&1 || $(PY) -m pip install --quiet "cmake>=3.21"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" NPROC=$$(nproc) \
+	CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_LLGUIDANCE=OFF -DLLAMA_BUILD_BORINGSSL=OFF -DLLAMA_OPENSSL=OFF" \
+	$(PY) -m pip install --force-reinstall --no-deps --no-cache-dir --no-binary xllamacpp \
+	  "xllamacpp==$(XLLAMACPP_VERSION)"
+	$(PY) -c "import xllamacpp; print(xllamacpp.get_system_info())"
+
+# Back to the prebuilt, portable xllamacpp wheel.
+portable: $(VENV)/.installed-run
+	$(PY) -m pip install --force-reinstall --no-deps --only-binary xllamacpp "xllamacpp==$(XLLAMACPP_VERSION)"
 
 clean:
 	rm -rf .qa-index .pytest_cache .mypy_cache .ruff_cache

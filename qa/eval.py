@@ -110,8 +110,10 @@ def answer_language(text: str) -> str | None:
     return detect_language(words) if words else None
 
 
-def machine_description() -> dict[str, str]:
-    """Where the figures were measured: CPU model, cores, memory, OS, Python."""
+def machine_description(local_model: bool = False) -> dict[str, str]:
+    """Where the figures were measured: CPU model, cores, memory, OS, Python; with ``local_model``,
+    also the instruction sets llama.cpp was built for (``make native`` changes them, and with
+    them the speed and some answers)."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
@@ -133,7 +135,18 @@ def machine_description() -> dict[str, str]:
         "memory": memory,
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
-    }
+    } | ({"llama.cpp": llama_cpp_build()} if local_model else {})
+
+
+def llama_cpp_build() -> str:
+    """The instruction sets of the installed llama.cpp build, e.g. "AVX, AVX2, F16C, FMA, …"."""
+    try:
+        import xllamacpp
+    except ImportError:
+        return "not installed"
+    from qa.local_llm import llama_cpu_features
+
+    return ", ".join(sorted(llama_cpu_features(xllamacpp.get_system_info())))
 
 
 def _settings_summary(settings: Settings | None, backend: str | None) -> dict[str, Any]:
@@ -424,7 +437,7 @@ def run_evaluation(
         set_path=set_path.name,
         backend=backend if stream is not None else None,
         started=started.isoformat(timespec="seconds"),
-        machine=machine_description(),
+        machine=machine_description(local_model=backend == "local" and stream is not None),
         settings=_settings_summary(settings, backend if stream is not None else None),
         retrieval=retrieval,
         retrieval_records=records,

@@ -252,6 +252,8 @@ def to_markdown(report: EvalReport, chart_name: str | None = "chart.png") -> str
         f"- settings: {', '.join(f'{k}={v}' for k, v in report.settings.items() if v is not None)}",
         f"- set: {report.set_path} ({len(data['items'])} items), run took {report.duration_seconds:.0f} s",
     ]
+    if "llama.cpp" in m:
+        parts.insert(3, f"- llama.cpp built for: {m['llama.cpp']}")
     if report.command:
         parts.append(f"- reproduce: `{report.command}`")
     parts += [

@@ -346,6 +346,7 @@ def test_report_files_are_written_and_readable(mixed_report: EvalReport, tmp_pat
     assert data["answers"]["accuracy"] < 1.0
     assert set(data["by_language"]) == {"en", "de", "fr", "sv", "nl"}
     assert data["machine"]["cores"]
+    assert data["machine"]["llama.cpp"] not in ("", "not installed")  # figures depend on the build
     assert paths[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert paths[2].stat().st_size > 10_000
     markdown = paths[1].read_text(encoding="utf-8")
@@ -356,6 +357,7 @@ def test_report_files_are_written_and_readable(mixed_report: EvalReport, tmp_pat
     assert "- expected: 9 | nine" in markdown
     assert "![metrics per language and per article](chart.png)" in markdown
     assert "`qa eval --backend local`" in markdown
+    assert f"- llama.cpp built for: {data['machine']['llama.cpp']}" in markdown
 
 
 def test_failure_texts_show_question_expected_got_and_citations(mixed_report: EvalReport) -> None:
