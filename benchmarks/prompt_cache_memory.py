@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +25,7 @@ from rich.table import Table
 
 import qa
 from qa.config import load_settings
-from qa.evalset import load_known_answers
+from qa.evalset import load_known_answers, percentile
 from qa.local_llm import LocalChatModel
 from qa.retrieve import get_retriever
 
@@ -55,10 +54,6 @@ def measure(cache_mib: int, questions: int) -> dict[str, list[float]]:
         first_words.append(result.timings.get("first_token", result.timings["total"]))
         memory.append(rss_mib())
     return {"memory": memory, "first_words": first_words}
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
 def main() -> None:
@@ -91,7 +86,7 @@ def main() -> None:
             f"{memory[0]:.0f}",
             f"{memory[-1]:.0f}",
             f"{memory[-1] - memory[0]:.0f}",
-            f"{statistics.median(first_words):.2f} / {p95(first_words):.2f}",
+            f"{percentile(first_words, 50):.2f} / {percentile(first_words, 95):.2f}",
         )
         print(json.dumps({"size": size} | row), flush=True)
     Console(width=120).print(table)

@@ -19,6 +19,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from qa.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# MiB of RAM llama.cpp may fill with earlier prompts' states (Settings.local_cache_mib; the
+# local backend's default too). llama.cpp's own default is 8192.
+LOCAL_CACHE_MIB = 256
 
 LLMBackend = Literal["openai", "local", "extractive"]
 
@@ -84,7 +87,7 @@ class Settings(BaseSettings):
     # MiB of RAM llama.cpp may fill with the states of earlier prompts (its prompt cache, which
     # brings the system prompt back after another prompt used the slot). Its own default, 8 GiB,
     # let a long-running web chat grow by gigabytes; 0 turns the cache off.
-    local_cache_mib: int = Field(default=256, ge=0, le=65536)
+    local_cache_mib: int = Field(default=LOCAL_CACHE_MIB, ge=0, le=65536)
     llm_fallback: Literal["extractive", "none"] = "extractive"
     answer_passages: int = Field(default=3, ge=1, le=20)
     answer_source_chars: int = Field(default=500, ge=100, le=20000)

@@ -140,13 +140,12 @@ def machine_description(local_model: bool = False) -> dict[str, str]:
 
 def llama_cpp_build() -> str:
     """The instruction sets of the installed llama.cpp build, e.g. "AVX, AVX2, F16C, FMA, …"."""
+    from qa.local_llm import built_cpu_features
+
     try:
-        import xllamacpp
+        return ", ".join(sorted(built_cpu_features()))
     except ImportError:
         return "not installed"
-    from qa.local_llm import llama_cpu_features
-
-    return ", ".join(sorted(llama_cpu_features(xllamacpp.get_system_info())))
 
 
 def _settings_summary(settings: Settings | None, backend: str | None) -> dict[str, Any]:

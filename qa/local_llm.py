@@ -24,15 +24,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from qa.config import Settings
+from qa.config import LOCAL_CACHE_MIB, Settings
 from qa.errors import BackendError, ModelFileError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CTX = 4096
-# The RAM llama.cpp may fill with earlier prompts' states (its prompt cache), in MiB: see
-# Settings.local_cache_mib. llama.cpp's own default is 8192.
-DEFAULT_CACHE_MIB = 256
 
 
 @dataclass(frozen=True)
@@ -41,7 +38,7 @@ class EngineKey:
     n_ctx: int
     threads: int
     port: int  # 0 = in-process only (llama.cpp still binds a loopback port it picks)
-    cache_mib: int = DEFAULT_CACHE_MIB
+    cache_mib: int = LOCAL_CACHE_MIB
 
 
 _engines: dict[EngineKey, Any] = {}
@@ -60,7 +57,7 @@ def load_engine(
     threads: int = 2,
     port: int = 0,
     api_key: str | None = None,
-    cache_mib: int = DEFAULT_CACHE_MIB,
+    cache_mib: int = LOCAL_CACHE_MIB,
 ) -> Any:
     """A llama.cpp server for ``path``, loaded once per process and key (loading takes seconds)."""
     global _exit_hook
@@ -103,7 +100,7 @@ def start_server(
     threads: int,
     port: int,
     api_key: str | None,
-    cache_mib: int = DEFAULT_CACHE_MIB,
+    cache_mib: int = LOCAL_CACHE_MIB,
 ) -> Any:
     try:
         import xllamacpp
@@ -126,7 +123,7 @@ def start_server(
     if api_key:
         params.api_keys = [api_key]
     log.info("Loading local model %s (n_ctx=%d, threads=%d)", path, n_ctx, threads)
-    if missed := unused_cpu_features(cpu_flags(), llama_cpu_features(xllamacpp.get_system_info())):
+    if missed := unused_cpu_features(cpu_flags(), built_cpu_features()):
         log.info(
             "llama.cpp was built without %s, which this CPU has: `make native` rebuilds it for this CPU "
             "(reading prompts 1.4x faster on an AVX-512 machine; README, 'A faster llama.cpp')",
@@ -178,6 +175,13 @@ def llama_cpu_features(system_info: str) -> set[str]:
     return features
 
 
+def built_cpu_features() -> set[str]:
+    """The CPU features the installed llama.cpp (xllamacpp) was built with."""
+    import xllamacpp
+
+    return llama_cpu_features(xllamacpp.get_system_info())
+
+
 def unused_cpu_features(flags: set[str], built: set[str]) -> list[str]:
     """The instruction sets this CPU has that llama.cpp was not built for."""
     return [name for name, flag in _CPU_FEATURES.items() if flag in flags and name not in built]
@@ -213,7 +217,7 @@ class LocalChatModel(BaseChatModel):
     # Answers that do not depend on what was asked before (see prefix_request); False lets
     # llama.cpp reuse as much of the previous prompt as it can (faster, history-dependent).
     repeatable: bool = True
-    cache_mib: int = DEFAULT_CACHE_MIB
+    cache_mib: int = LOCAL_CACHE_MIB
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalChatModel:

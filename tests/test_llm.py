@@ -296,7 +296,7 @@ def test_the_prompt_cache_size_reaches_llama_cpp(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("QA_LOCAL_CACHE_MIB", "64")
     local_llm.LocalChatModel.from_settings(Settings())._engine()
     local_llm.LocalChatModel(model_path="model.gguf")._engine()  # another size, another engine
-    assert seen == [64, local_llm.DEFAULT_CACHE_MIB] and Settings().local_cache_mib == 64
+    assert seen == [64, local_llm.LOCAL_CACHE_MIB] and Settings().local_cache_mib == 64
     assert len(local_llm._engines) == 2
 
 
