@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 from common import evaluate_local
 
 import qa.answering as answering
+import qa.translation as translation
 from qa.config import PROJECT_ROOT, Settings
 from qa.models import Answer
 from qa.prompts import render
@@ -47,9 +48,9 @@ class Pivot:
             return self.cache[question], 0.0
         t = time.perf_counter()
         prompt = render("translate", text=question, language="English")
-        raw = "".join(answering._chat(model, [("user", prompt)], settings))
+        raw = "".join(translation.chat(model, [("user", prompt)], settings))
         seconds = time.perf_counter() - t
-        text = answering._unwrap(raw).strip() or question
+        text = translation.unwrap(raw).strip() or question
         self.cache[question] = text
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(self.cache, ensure_ascii=False, indent=1))

@@ -62,8 +62,8 @@ def translate_all(
 ) -> dict[tuple[str, str], str]:
     """Every paragraph in each of ``languages`` it is not written in, by (content hash, language);
     what ``path`` already holds is not asked again."""
-    from qa.answering import _unwrap
     from qa.llm import get_chat_model, stream_chat
+    from qa.translation import unwrap as _unwrap
 
     done = read_rows(path)
     todo = [

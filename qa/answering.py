@@ -27,7 +27,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -51,6 +51,7 @@ from qa.grounding import (
 from qa.lang import answer_language, detect_language
 from qa.models import Answer, Citation, Passage
 from qa.prompts import has_language_name, language_name, message, render
+from qa.translation import chat, length_limit, read_translation, unwrap
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -58,10 +59,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_HISTORY_TURNS = 3
-# A translation of the answer longer than this many times the answer, plus this many characters,
-# is a model that went on repeating itself: it is cut off and rejected.
-TRANSLATION_LENGTH_FACTOR = 2
-TRANSLATION_LENGTH_SLACK = 40
 MAX_HISTORY_ANSWER_CHARS = 600
 
 
@@ -197,7 +194,7 @@ class _Run:
             if self.backend == "openai"
             else None
         )
-        for piece in _chat(
+        for piece in chat(
             model, messages, self.settings, schema=answer_schema(len(context)), deadline=deadline
         ):
             raw_parts.append(piece)
@@ -265,26 +262,17 @@ class _Run:
         from qa.llm import TransientBackendError
 
         t = time.perf_counter()
-        prompt = render("translate", text=text, language=language_name(self.lang))
-        # A translation is about as long as what it translates. A small model sometimes loops
-        # ("door de medewerkers van de medewerkers van de …" until the token limit): stop reading,
-        # which stops the model, once the reply is far longer than the answer.
-        limit = TRANSLATION_LENGTH_FACTOR * len(text) + TRANSLATION_LENGTH_SLACK
         parts: list[str] = []
-        runaway = False
         try:
-            with contextlib.closing(_chat(model, [("user", prompt)], self.settings)) as stream:
-                for piece in stream:
-                    parts.append(piece)
-                    if sum(map(len, parts)) > limit:
-                        runaway = True
-                        break
+            parts.extend(read_translation(model, text, self.lang, self.settings))
         except TransientBackendError as exc:
             log.warning("could not translate the answer (%s); keeping it in %s", exc, written_in)
             return text
         finally:
             self.timings["translation"] = time.perf_counter() - t
-        translated = _unwrap("".join(parts))
+        limit = length_limit(text)
+        runaway = sum(map(len, parts)) > limit
+        translated = unwrap("".join(parts))
         problems = []
         if runaway:
             problems.append(f"over {limit} characters for a {len(text)}-character answer")
@@ -389,18 +377,6 @@ def full_paragraph(retriever: Any, passage: Passage) -> Passage:
     return passage if text == passage.text else replace(passage, text=text)
 
 
-def _chat(
-    model: BaseChatModel, messages: list[tuple[str, str]], settings: Settings, **options: Any
-) -> Generator[str, None, None]:
-    """:func:`qa.llm.stream_chat` with what every call takes from the settings: the server named in
-    error messages, and the secrets masked in them."""
-    from qa.llm import secrets_of, stream_chat
-
-    return stream_chat(
-        model, messages, base_url=settings.openai_base_url, secrets=secrets_of(settings), **options
-    )
-
-
 # --- prompts ---------------------------------------------------------------------------------
 
 
@@ -450,18 +426,6 @@ def excerpt(text: str, sentence: int | None, limit: int) -> str:
     head = "… " if lo > 0 else ""
     tail = " …" if hi != len(sentences) - 1 else ""
     return head + body + tail
-
-
-def _unwrap(raw: str) -> str:
-    """A translation reply without the <text> markers, surrounding quotes or a JSON wrapper."""
-    text = raw.strip()
-    text = re.sub(r"^\s*<text>\s*|\s*</text>\s*$", "", text).strip()
-    if text.startswith("{"):
-        parsed = parse_reply(text)
-        text = parsed.text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'«“":
-        text = text[1:-1].strip()
-    return text
 
 
 def question_language(question: str, history: list[tuple[str, str]] | None = None) -> str:
@@ -514,7 +478,7 @@ def condense_question(
     transcript = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history)
     prompt = render("condense", history=transcript, question=question)
     try:
-        raw = "".join(_chat(model, [("user", prompt)], settings))
+        raw = "".join(chat(model, [("user", prompt)], settings))
     except TransientBackendError as exc:
         log.warning("could not condense the follow-up (%s); using it with the previous question", exc)
         return fallback

@@ -20,9 +20,12 @@ from typing import TYPE_CHECKING, Any
 from qa.config import Settings
 from qa.errors import BackendError, ConfigError, QAError, SourceError
 from qa.models import Answer, Citation
+from qa.translation import Translation, Translator
 from qa.web_render import (
     CSS,
+    TRANSLATE_PREFIX,
     VIEWER_PLACEHOLDER,
+    CiteRef,
     answer_markdown,
     parse_cite_ref,
     render_answer,
@@ -70,13 +73,14 @@ DETAILS_PLACEHOLDER = "<p>Ask a question to see what was retrieved.</p>"
 VIEWER_JS = """
 if (window.__qaCiteClick) document.removeEventListener('click', window.__qaCiteClick, true);
 window.__qaCiteClick = (ev) => {
-  const link = ev.target instanceof Element ? ev.target.closest('a.qa-cite') : null;
+  const link = ev.target instanceof Element ? ev.target.closest('a.qa-cite, a.qa-translate') : null;
   if (!link) return;
   const ref = link.getAttribute('href') || '';
-  if (!ref.startsWith('#qa-cite/')) return;
+  const event = ref.startsWith('#qa-cite/') ? 'cite' : ref.startsWith('#qa-translate/') ? 'translate' : null;
+  if (!event) return;
   ev.preventDefault();
   ev.stopPropagation();
-  trigger('cite', {ref: ref});
+  trigger(event, {ref: ref});
 };
 document.addEventListener('click', window.__qaCiteClick, true);
 watch('value', () => {
@@ -90,6 +94,9 @@ watch('value', () => {
   target.style.scrollMarginTop = `${headHeight + 8}px`;
   const fits = !box || target.offsetHeight + headHeight + 16 <= box.clientHeight;
   target.scrollIntoView({block: fits ? 'center' : 'start'});
+  // A translation below the paragraph: keep it in view while it is written.
+  const translation = element.querySelector('.qa-translation-text, .qa-translation.qa-streaming');
+  if (translation) translation.scrollIntoView({block: 'nearest'});
 });
 """
 
@@ -337,13 +344,13 @@ def make_ask(answer_fn: AnswerFn) -> Callable[[str], str]:
     return ask
 
 
-def make_open_citation(corpus_fn: CorpusFn) -> Callable[..., str]:
-    """The article viewer's handler: citation link in, whole article with the paragraph highlighted out."""
+def make_open_citation(corpus_fn: CorpusFn, can_translate: bool = False) -> Callable[..., str]:
+    """The article viewer's handler: citation link in, whole article with the paragraph highlighted
+    out (with, when ``can_translate``, a link asking for a translation into the question's language)."""
     import gradio as gr
 
     def open_citation(evt: gr.EventData) -> str:
-        data = getattr(evt, "_data", None) or {}
-        ref = parse_cite_ref(str(data.get("ref", ""))) if isinstance(data, dict) else None
+        ref = _event_ref(evt)
         if ref is None:
             return render_viewer_error("That citation link could not be read.")
         try:
@@ -351,12 +358,64 @@ def make_open_citation(corpus_fn: CorpusFn) -> Callable[..., str]:
             document.paragraph(ref.paragraph)
         except SourceError as exc:
             return render_viewer_error(str(exc))
-        return render_article(document, ref.paragraph, ref.spans)
+        return render_article(
+            document, ref.paragraph, ref.spans, translate_to=ref.lang if can_translate else None
+        )
 
     # Gradio injects EventData by the parameter's type hint; with postponed annotations
     # the hint is a string naming a local import, so give it the real class.
     open_citation.__annotations__["evt"] = gr.EventData
     return open_citation
+
+
+def make_translate(corpus_fn: CorpusFn, translator: Translator) -> Callable[..., Iterator[str]]:
+    """The viewer's "Translate" link: the article again, with the paragraph's machine translation
+    below it as it is written, then labelled, with any problem its checks found."""
+    import gradio as gr
+
+    def translate(evt: gr.EventData) -> Iterator[str]:
+        ref = _event_ref(evt, TRANSLATE_PREFIX)
+        if ref is None or ref.lang is None:
+            yield render_viewer_error("That translation link could not be read.")
+            return
+        try:
+            document = corpus_fn().document(ref.file)
+            text = document.paragraph(ref.paragraph).text
+        except SourceError as exc:
+            yield render_viewer_error(str(exc))
+            return
+
+        def page(translation: str | Translation | None = None, error: str | None = None) -> str:
+            return render_article(
+                document,
+                ref.paragraph,
+                translate_to=ref.lang,
+                translation=translation,
+                translation_error=error,
+            )
+
+        yield page("")
+        try:
+            for item in translator.stream(text, ref.lang):
+                yield page(
+                    sendable(item) if isinstance(item, str) else replace(item, text=sendable(item.text))
+                )
+        except QAError as exc:
+            yield page(error=sendable(str(exc)))
+        except Exception:
+            log.exception("translating %s ¶%d into %s failed", ref.file, ref.paragraph, ref.lang)
+            yield page(error="Something went wrong on the server while translating (it has been logged).")
+
+    translate.__annotations__["evt"] = gr.EventData  # see make_open_citation
+    return translate
+
+
+def _event_ref(evt: Any, prefix: str | None = None) -> CiteRef | None:
+    data = getattr(evt, "_data", None) or {}
+    if not isinstance(data, dict):
+        return None
+    ref = str(data.get("ref", ""))
+    return parse_cite_ref(ref) if prefix is None else parse_cite_ref(ref, prefix)
 
 
 def build_app(
@@ -365,9 +424,11 @@ def build_app(
     stream_fn: StreamFn | None = None,
     answer_fn: AnswerFn | None = None,
     corpus_fn: CorpusFn | None = None,
+    translator: Translator | None = None,
 ) -> gr.Blocks:
-    """The chat app. The answer functions default to :mod:`qa.answering` with ``settings``;
-    tests inject fakes. Nothing is loaded until the first question or citation click."""
+    """The chat app. The answer functions default to :mod:`qa.answering` with ``settings``, the
+    translator to the configured chat model; tests inject fakes. Nothing is loaded until the
+    first question, citation click or translation."""
     # Off before Gradio is imported, for the helpers that read the variable rather than the
     # Blocks flag (the flag below covers the app itself).
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -376,6 +437,7 @@ def build_app(
     stream_fn = stream_fn or _default_stream_fn(settings)
     answer_fn = answer_fn or _default_answer_fn(settings)
     corpus_fn = corpus_fn or _default_corpus_fn(settings)
+    translator = translator or Translator(settings)
     limit = settings.max_concurrency
     stops = StopRequests()
 
@@ -452,6 +514,16 @@ def build_app(
         def reset() -> tuple[str, list[Any], list[Turn], str, str]:
             return "", [], [], DETAILS_PLACEHOLDER, VIEWER_PLACEHOLDER
 
+        # Custom event named in VIEWER_JS. It uses the model, so it queues with the answers.
+        translating = viewer.translate(
+            make_translate(corpus_fn, translator),
+            None,
+            viewer,
+            concurrency_id=ANSWER_CONCURRENCY_ID,
+            concurrency_limit=limit,
+            api_visibility="private",
+            show_progress="hidden",
+        )
         reset_outputs = [question, chatbot, turns, details, viewer]
         # The Chatbot's own trash icon must forget the history too, not just the display. Both
         # forget it only when the server's reset returns (the trash icon empties the display
@@ -459,16 +531,19 @@ def build_app(
         # box and Send are locked in the browser until then (unlocked even when the reset fails).
         for trigger in (clear.click, chatbot.clear):
             trigger(None, None, None, js=LOCK_QUESTION_JS, queue=False, api_visibility="private")
-            trigger(reset, None, reset_outputs, queue=False, api_visibility="private").then(
-                None, None, None, js=UNLOCK_QUESTION_JS, queue=False, api_visibility="private"
-            )
+            trigger(
+                reset, None, reset_outputs, queue=False, api_visibility="private", cancels=[translating]
+            ).then(None, None, None, js=UNLOCK_QUESTION_JS, queue=False, api_visibility="private")
         viewer.cite(  # custom event named in VIEWER_JS
-            make_open_citation(corpus_fn),
+            make_open_citation(corpus_fn, can_translate=translator.available),
             None,
             viewer,
             concurrency_limit=None,
             api_visibility="private",
             show_progress="hidden",
+            # Another citation opened while a translation is written: the translation stops (and
+            # with it the model), so it cannot write the old article back over the new one.
+            cancels=[translating],
         )
         gr.api(
             make_ask(answer_fn),

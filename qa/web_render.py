@@ -17,9 +17,12 @@ from urllib.parse import quote, unquote
 
 from qa.corpus import Document
 from qa.models import Answer, Citation
+from qa.prompts import has_language_name, language_name
+from qa.translation import Translation
 from qa.web_support import claim_for_marker, normalize_markers, numbered_markers, support_spans
 
 CITE_PREFIX = "#qa-cite/"
+TRANSLATE_PREFIX = "#qa-translate/"
 
 FALLBACK_NOTICES = {
     "extractive": (
@@ -44,33 +47,47 @@ class CiteRef:
     file: str
     paragraph: int
     spans: Spans = ()
+    # The language of the question whose answer cites the paragraph: the viewer offers a
+    # machine translation into it when the paragraph is written in another.
+    lang: str | None = None
 
 
-def cite_href(file: str, paragraph: int, spans: Spans = ()) -> str:
-    """The fragment link of a citation (``#qa-cite/<file>/<n>[/<b>-<e>.<b>-<e>]``), see :func:`parse_cite_ref`."""
-    href = f"{CITE_PREFIX}{quote(file, safe='')}/{paragraph}"
+def cite_href(
+    file: str, paragraph: int, spans: Spans = (), lang: str | None = None, prefix: str = CITE_PREFIX
+) -> str:
+    """The fragment link of a citation (``#qa-cite/<file>/<n>[/<b>-<e>.<b>-<e>][/<lang>]``), see
+    :func:`parse_cite_ref`; with ``prefix=TRANSLATE_PREFIX``, the link that asks for a translation."""
+    href = f"{prefix}{quote(file, safe='')}/{paragraph}"
     if spans:
         href += "/" + ".".join(f"{b}-{e}" for b, e in spans)
+    if lang:
+        href += f"/{lang}"
     return href
 
 
 _SPANS = re.compile(r"^\d+-\d+(\.\d+-\d+)*$")
+_LANG = re.compile(r"^[a-z]{2,3}$")
 
 
-def parse_cite_ref(ref: str) -> CiteRef | None:
-    """The :class:`CiteRef` of a citation link; ``None`` if malformed."""
+def parse_cite_ref(ref: str, prefix: str = CITE_PREFIX) -> CiteRef | None:
+    """The :class:`CiteRef` of a citation link (or, with ``prefix=TRANSLATE_PREFIX``, of a
+    translation link); ``None`` if malformed."""
     ref = ref.strip()
-    if not ref.startswith(CITE_PREFIX):
+    if not ref.startswith(prefix):
         return None
-    parts = ref[len(CITE_PREFIX) :].split("/")
-    if len(parts) not in (2, 3) or not parts[0] or not parts[1].isdigit():
+    parts = ref[len(prefix) :].split("/")
+    if len(parts) not in (2, 3, 4) or not parts[0] or not parts[1].isdigit():
         return None
+    rest = parts[2:]
+    lang = None
+    if rest and _LANG.match(rest[-1]):
+        lang = rest.pop()
     spans: Spans = ()
-    if len(parts) == 3:
-        if not _SPANS.match(parts[2]):
+    if rest:
+        if len(rest) > 1 or not _SPANS.match(rest[0]):
             return None
-        spans = tuple((int(b), int(e)) for b, e in (pair.split("-") for pair in parts[2].split(".")))
-    return CiteRef(unquote(parts[0]), int(parts[1]), spans)
+        spans = tuple((int(b), int(e)) for b, e in (pair.split("-") for pair in rest[0].split(".")))
+    return CiteRef(unquote(parts[0]), int(parts[1]), spans, lang)
 
 
 def valid_spans(text: str, spans: Spans) -> list[tuple[int, int]]:
@@ -99,14 +116,19 @@ def highlighted_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _cite_link(citation: Citation, label: str, css: str = "qa-cite", spans: Spans = ()) -> str:
-    href = escape(cite_href(citation.file, citation.paragraph, spans))
+def _cite_link(
+    citation: Citation, label: str, css: str = "qa-cite", spans: Spans = (), lang: str | None = None
+) -> str:
+    href = escape(cite_href(citation.file, citation.paragraph, spans, lang))
     title = escape(f"Open {citation.label} in the article viewer")
     return f'<a class="{css}" href="{href}" title="{title}">{escape(label)}</a>'
 
 
-def answer_text_html(text: str, citations: list[Citation], support: Sequence[Spans] = ()) -> str:
-    """The answer text escaped, each valid ``[k]`` marker a link to its citation (with ``support[k-1]``)."""
+def answer_text_html(
+    text: str, citations: list[Citation], support: Sequence[Spans] = (), lang: str | None = None
+) -> str:
+    """The answer text escaped, each valid ``[k]`` marker a link to its citation (with ``support[k-1]``
+    and the question's language ``lang``)."""
     out: list[str] = []
     pos = 0
     for begin, end, k in numbered_markers(text):
@@ -114,7 +136,7 @@ def answer_text_html(text: str, citations: list[Citation], support: Sequence[Spa
             continue
         out.append(text_html(text[pos:begin]))
         spans = support[k - 1] if k <= len(support) else ()
-        out.append(_cite_link(citations[k - 1], f"[{k}]", "qa-cite qa-marker", spans))
+        out.append(_cite_link(citations[k - 1], f"[{k}]", "qa-cite qa-marker", spans, lang))
         pos = end
     out.append(text_html(text[pos:]))
     return "".join(out)
@@ -134,7 +156,7 @@ def render_answer(answer: Answer) -> str:
     ]
     parts = [
         '<div class="qa-answer"><div class="qa-answer-text">'
-        f"{answer_text_html(text, answer.citations, support)}</div>"
+        f"{answer_text_html(text, answer.citations, support, answer.lang)}</div>"
     ]
     if answer.fallback:
         parts.append(
@@ -145,7 +167,7 @@ def render_answer(answer: Answer) -> str:
         for k, (citation, spans) in enumerate(zip(answer.citations, support, strict=True), start=1):
             parts.append(
                 f'<p class="qa-source"><span class="qa-source-num">[{k}]</span> '
-                f"{_cite_link(citation, citation.label, spans=spans)}<br>"
+                f"{_cite_link(citation, citation.label, spans=spans, lang=answer.lang)}<br>"
                 f'<span class="qa-source-text">{highlighted_html(citation.text, spans)}</span></p>'
             )
         parts.append("</div>")
@@ -207,11 +229,22 @@ def answer_markdown(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def render_article(document: Document, paragraph: int, spans: Spans = ()) -> str:
+def render_article(
+    document: Document,
+    paragraph: int,
+    spans: Spans = (),
+    *,
+    translate_to: str | None = None,
+    translation: str | Translation | None = None,
+    translation_error: str | None = None,
+) -> str:
     """The whole article, paragraph ``paragraph`` highlighted (id ``qa-para-<n>``).
 
     Within it, ``spans`` (the supporting sentences) are marked; without valid spans the
-    whole paragraph is.
+    whole paragraph is. When ``translate_to`` names a language the paragraph is not written in,
+    a link below it asks for a machine translation into that language (see :mod:`qa.translation`);
+    ``translation`` is that translation, so far (str) or finished, shown in its place, and
+    ``translation_error`` why it could not be made (shown with the link, to try again).
     """
     parts = [
         f'<div class="qa-article"><div class="qa-article-head">{escape(document.file)} '
@@ -231,8 +264,49 @@ def render_article(document: Document, paragraph: int, spans: Spans = ()) -> str
             f'<p id="qa-para-{p.number}" class="{" ".join(classes)}">'
             f'<span class="qa-pnum">¶{p.number}</span> {body}</p>'
         )
+        if (
+            p.number == paragraph
+            and translate_to
+            and translate_to != p.lang
+            and has_language_name(translate_to)
+        ):
+            parts.append(
+                _translation_html(document.file, p.number, translate_to, translation, translation_error)
+            )
     parts.append("</div>")
     return "".join(parts)
+
+
+def _translation_html(
+    file: str, paragraph: int, lang: str, translation: str | Translation | None, error: str | None = None
+) -> str:
+    """Below a cited paragraph: the link asking for a translation into ``lang`` (after ``error``,
+    when the last attempt failed), the translation as it is being written, or the finished one
+    with its label and any problem its checks found."""
+    name = escape(language_name(lang))
+    if translation is None:
+        href = escape(cite_href(file, paragraph, lang=lang, prefix=TRANSLATE_PREFIX))
+        failed = f'<div class="qa-error">{text_html(error)}</div>' if error else ""
+        return (
+            f'<div class="qa-translation">{failed}<a class="qa-translate" href="{href}">'
+            f"Translate ¶{paragraph} into {name}</a> (machine translation by the language model)</div>"
+        )
+    if isinstance(translation, str):
+        return (
+            f'<div class="qa-translation qa-streaming" lang="{escape(lang)}">'
+            f'<div class="qa-translation-head">Translating into {name}…</div>'
+            f'{text_html(translation)}<span class="qa-cursor">▌</span></div>'
+        )
+    warnings = "".join(
+        f'<div class="qa-translation-warning">Check this one: {escape(problem)}.</div>'
+        for problem in translation.problems
+    )
+    return (
+        f'<div class="qa-translation" lang="{escape(lang)}">'
+        f'<div class="qa-translation-head">Machine translation into {name} ({escape(translation.backend)} '
+        f"model). It may contain errors: the paragraph above is the source.</div>"
+        f'<div class="qa-translation-text">{text_html(translation.text)}</div>{warnings}</div>'
+    )
 
 
 def render_viewer_error(message: str) -> str:
@@ -288,6 +362,10 @@ mark.qa-support { background: #fcd34d; color: #111; padding: 0 2px; border-radiu
 .qa-article-meta { font-weight: 400; color: var(--body-text-color-subdued); }
 .qa-para { margin: 0.5em 0; }
 .qa-para.qa-hl { outline: 2px solid #f59e0b; background: rgba(253, 230, 138, 0.35); border-radius: 4px; padding: 2px 4px; }
+.qa-translation { margin: 0.2em 0 0.8em 1.5em; padding: 0.4em 0.6em; border-left: 4px solid #6366f1; background: rgba(99, 102, 241, 0.08); border-radius: 0 4px 4px 0; }
+.qa-translation-head { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 0.3em; }
+.qa-translation-warning { margin-top: 0.3em; font-size: 0.9em; color: #b45309; }
+.qa-translation .qa-error { margin-bottom: 0.4em; }
 .qa-boilerplate { color: var(--body-text-color-subdued); font-size: 0.85em; }
 .qa-pnum { color: var(--body-text-color-subdued); font-size: 0.8em; margin-right: 0.3em; }
 .qa-passages td, .qa-passages th, .qa-facts td, .qa-facts th { vertical-align: top; padding: 2px 6px; font-size: 0.9em; }

@@ -21,8 +21,9 @@ import pytest
 from qa.config import Settings
 from qa.corpus import load_corpus
 from qa.models import Answer
+from qa.translation import Translator
 from qa.web import EXAMPLES, build_app
-from qa.web_render import parse_cite_ref
+from qa.web_render import cite_href, parse_cite_ref
 from tests.web_fakes import FakeBackend, running
 
 if TYPE_CHECKING:
@@ -207,6 +208,10 @@ def test_cited_answer_and_citation_viewer(
         assert in_view(highlighted)
         # Earlier paragraphs are scrolled away: the viewer really scrolled to the citation.
         assert paragraph > 1 and not in_view(chat.page.locator("#qa-viewer #qa-para-1"))
+        # The English question cites a paragraph in another language, but with no language model
+        # (extractive) there is nothing to translate with, so no translation is offered.
+        assert corpus.paragraph(file, paragraph).lang != "en"
+        assert chat.page.locator("#qa-viewer a.qa-translate").count() == 0
 
         chat.page.locator("#qa-details").get_by_text("Retrieved passages, backend and timings").click()
         details = chat.page.locator("#qa-details .qa-details")
@@ -426,4 +431,100 @@ def test_stop_button_ends_a_long_answer(open_chat: Any, settings: Settings) -> N
         # The chat goes on; the stopped exchange is not part of the history.
         chat.ask("A fresh question about the convention?")
         assert fake.calls[-1] == ("A fresh question about the convention?", [])
+        chat.assert_clean()
+
+
+def test_a_cited_paragraph_in_another_language_can_be_translated(open_chat: Any, settings: Settings) -> None:
+    """The viewer offers a machine translation into the question's language; it streams in
+    below the paragraph, labelled, escaped, with what its checks found; the source stays."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from playwright.sync_api import expect
+
+    reply = f"The ceremony was chaired by the president {XSS_IMG} on 99 October."
+    model = GenericFakeChatModel(messages=iter([reply]))
+    translator = Translator(settings.model_copy(update={"llm": "local"}), model=model)
+    corpus = load_corpus(settings.sources_dir)
+    fake = FakeBackend(corpus)
+    app = build_app(
+        settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus, translator=translator
+    )
+    with running(app, settings) as url:
+        chat = open_chat(url)
+        message = chat.ask("Who chaired the signing ceremony?")  # the fake answers in English
+        file, paragraph, highlighted = open_first_citation(chat, message)
+        original = highlighted.inner_text()
+        assert corpus.paragraph(file, paragraph).lang != "en"
+        link = chat.page.locator("#qa-viewer a.qa-translate")
+        expect(link).to_have_text(f"Translate ¶{paragraph} into English", timeout=UI_TIMEOUT_MS)
+        link.click()
+        translation = chat.page.locator("#qa-viewer .qa-translation-text")
+        expect(translation).to_have_text(reply, timeout=UI_TIMEOUT_MS)
+        box = chat.page.locator("#qa-viewer .qa-translation")
+        expect(box).to_contain_text("Machine translation into English")
+        expect(box).to_contain_text("the paragraph above is the source")
+        expect(box).to_contain_text("Check this one: numbers differ from the original")
+        assert chat.page.locator("#qa-viewer a.qa-translate").count() == 0
+        # The cited paragraph is still there, still highlighted, unchanged.
+        expect(chat.page.locator("#qa-viewer .qa-hl")).to_have_attribute("id", f"qa-para-{paragraph}")
+        assert chat.page.locator("#qa-viewer .qa-hl").inner_text() == original
+        assert chat.page.locator("#qa-viewer img[src='x']").count() == 0
+        chat.page.wait_for_timeout(500)
+        chat.assert_clean()
+
+
+class _SlowFake:
+    """A chat model that writes one word every 0.2 s and records whether it was stopped."""
+
+    def __init__(self, words: int = 60) -> None:
+        from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+        record = self
+        self.stopped = threading.Event()
+
+        class Slow(GenericFakeChatModel):
+            def _stream(self, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    for chunk in super()._stream(*args, **kwargs):
+                        time.sleep(0.2)
+                        yield chunk
+                except GeneratorExit:
+                    record.stopped.set()
+                    raise
+
+        self.model = Slow(messages=iter([" ".join(["word"] * words)]))
+
+
+def test_opening_another_citation_stops_a_translation(open_chat: Any, settings: Settings) -> None:
+    """A translation still being written does not come back over the article opened after it."""
+    from playwright.sync_api import expect
+
+    slow = _SlowFake()
+    translator = Translator(settings.model_copy(update={"llm": "local"}), model=slow.model)
+    corpus = load_corpus(settings.sources_dir)
+    fake = FakeBackend(corpus)
+    app = build_app(
+        settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus, translator=translator
+    )
+    with running(app, settings) as url:
+        chat = open_chat(url)
+        message = chat.ask("Who chaired the signing ceremony?")
+        file, paragraph, _ = open_first_citation(chat, message)
+        chat.page.locator("#qa-viewer a.qa-translate").click()
+        expect(chat.page.locator("#qa-viewer .qa-translation.qa-streaming")).to_contain_text(
+            "word", timeout=UI_TIMEOUT_MS
+        )
+        # Open another paragraph of the same article while the translation is being written.
+        other = next(p.number for p in corpus.document(file).paragraphs if p.number != paragraph)
+        chat.page.evaluate(
+            "(ref) => { const a = document.createElement('a'); a.className = 'qa-cite'; a.href = ref;"
+            " document.querySelector('#qa-chat').appendChild(a); a.click(); a.remove(); }",
+            cite_href(file, other, lang="en"),
+        )
+        expect(chat.page.locator("#qa-viewer .qa-hl")).to_have_attribute(
+            "id", f"qa-para-{other}", timeout=UI_TIMEOUT_MS
+        )
+        assert slow.stopped.wait(timeout=10), "the translation went on after another citation was opened"
+        chat.page.wait_for_timeout(1000)  # a translation left running would have rewritten the viewer
+        assert chat.page.locator("#qa-viewer .qa-hl").get_attribute("id") == f"qa-para-{other}"
+        assert chat.page.locator("#qa-viewer .qa-translation.qa-streaming").count() == 0
         chat.assert_clean()

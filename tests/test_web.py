@@ -8,11 +8,13 @@ from typing import Any
 
 import gradio as gr
 import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from qa.config import Settings
 from qa.corpus import Corpus, load_corpus
 from qa.errors import BackendError, ConfigError, InputError
 from qa.lang import detect_language
+from qa.translation import Translator
 from qa.web import (
     EMPTY_QUESTION,
     EXAMPLES,
@@ -26,8 +28,9 @@ from qa.web import (
     make_ask,
     make_open_citation,
     make_respond,
+    make_translate,
 )
-from qa.web_render import WAITING, cite_href
+from qa.web_render import TRANSLATE_PREFIX, WAITING, cite_href
 from tests.conftest import SEEDS
 from tests.web_fakes import FakeBackend
 
@@ -196,6 +199,67 @@ def test_clicking_a_citation_renders_the_article_with_that_paragraph(corpus: Cor
     assert "No source file" in open_citation(gr.EventData(None, {"ref": cite_href("../../etc/passwd", 1)}))
     assert "could not be read" in open_citation(gr.EventData(None, {"ref": "javascript:alert(1)"}))
     assert "could not be read" in open_citation(gr.EventData(None, None))
+
+
+def _ref_event(ref: str) -> gr.EventData:
+    return gr.EventData(None, {"ref": ref})
+
+
+def test_a_citation_link_with_a_language_offers_a_translation_when_a_model_is_there(corpus: Corpus) -> None:
+    document = corpus.documents[0]  # German
+    ref = cite_href(document.file, 6, lang="en")
+    assert "qa-translate" in make_open_citation(lambda: corpus, can_translate=True)(_ref_event(ref))
+    assert "qa-translate" not in make_open_citation(lambda: corpus)(_ref_event(ref))
+    assert "qa-translate" not in make_open_citation(lambda: corpus, can_translate=True)(
+        _ref_event(cite_href(document.file, 6, lang="de"))
+    )
+
+
+def test_translating_a_paragraph_streams_into_the_viewer(corpus: Corpus, settings: Settings) -> None:
+    document = corpus.documents[0]
+    model = GenericFakeChatModel(messages=iter(["The convention has 9 chapters and 71 articles."]))
+    translator = Translator(settings.model_copy(update={"llm": "local"}), model=model)
+    translate = make_translate(lambda: corpus, translator)
+    pages = list(translate(_ref_event(cite_href(document.file, 6, lang="en", prefix=TRANSLATE_PREFIX))))
+    assert "Translating into English…" in pages[0] and 'id="qa-para-6" class="qa-para qa-hl"' in pages[0]
+    assert len(pages) > 3  # word by word
+    assert "The convention has 9 chapters" in pages[-2] and "Translating" in pages[-2]
+    assert "Machine translation into English (local model)" in pages[-1]
+    assert "The convention has 9 chapters and 71 articles." in pages[-1]
+
+
+def test_translation_errors_are_shown_in_the_viewer(corpus: Corpus, settings: Settings) -> None:
+    document = corpus.documents[0]
+    ref = cite_href(document.file, 6, lang="en", prefix=TRANSLATE_PREFIX)
+    extractive = make_translate(lambda: corpus, Translator(settings.model_copy(update={"llm": "extractive"})))
+    last = list(extractive(_ref_event(ref)))[-1]
+    assert "needs a language model" in last and "qa-translate" in last  # the article stays, with the link
+
+    class Broken(GenericFakeChatModel):
+        def _stream(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("model crashed")
+
+    broken_model = Translator(settings.model_copy(update={"llm": "local"}), model=Broken(messages=iter([])))
+    last = list(make_translate(lambda: corpus, broken_model)(_ref_event(ref)))[-1]
+    assert "The language model failed" in last and "qa-translate" in last
+
+    class Buggy(Translator):
+        def stream(self, text: str, lang: str) -> Any:
+            raise RuntimeError("boom")
+
+    buggy = Buggy(settings.model_copy(update={"llm": "local"}))
+    last = list(make_translate(lambda: corpus, buggy)(_ref_event(ref)))[-1]
+    assert "went wrong on the server" in last and "boom" not in last
+    translate = make_translate(lambda: corpus, Translator(settings.model_copy(update={"llm": "local"})))
+    assert (
+        "could not be read"
+        in list(translate(_ref_event(cite_href(document.file, 6, prefix=TRANSLATE_PREFIX))))[-1]
+    )
+    assert "could not be read" in list(translate(_ref_event(cite_href(document.file, 6, lang="en"))))[-1]
+    assert (
+        "no paragraph 99"
+        in list(translate(_ref_event(cite_href(document.file, 99, lang="en", prefix=TRANSLATE_PREFIX))))[-1]
+    )
 
 
 def test_app_config_is_safe_and_offline(settings: Settings, fake: FakeBackend) -> None:

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.corpus import load_corpus
+from qa.corpus import Document, load_corpus
 from qa.models import Answer, Citation, Passage
+from qa.translation import Translation
 from qa.web_render import (
+    TRANSLATE_PREFIX,
     WAITING,
     CiteRef,
     answer_markdown,
@@ -48,7 +50,7 @@ def make_answer(text: str = "The convention has 9 chapters and 71 articles [1]."
         "timings": {"retrieve": 0.0123, "generate": 0.5},
     }
     fields.update(kw)
-    return Answer(**fields)  # type: ignore[arg-type]
+    return Answer(**fields)
 
 
 OUR_TAGS = {
@@ -67,7 +69,7 @@ OUR_TAGS = {
     "td",
     "h4",
 }
-OUR_ATTRIBUTES = {"class", "href", "id", "title"}
+OUR_ATTRIBUTES = {"class", "href", "id", "title", "lang"}
 
 
 class _TagCollector(HTMLParser):
@@ -89,7 +91,7 @@ def no_active_html(html: str) -> None:
     parser.feed(html)
     assert parser.tags <= OUR_TAGS, parser.tags - OUR_TAGS
     assert parser.attributes <= OUR_ATTRIBUTES, parser.attributes - OUR_ATTRIBUTES
-    assert all(href.startswith("#qa-cite/") for href in parser.hrefs), parser.hrefs
+    assert all(href.startswith(("#qa-cite/", "#qa-translate/")) for href in parser.hrefs), parser.hrefs
 
 
 def test_a_partial_answer_says_it_is_under_way_until_its_first_words() -> None:
@@ -193,6 +195,13 @@ SPANS = st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 5000)), max_size
 @given(st.text(min_size=1, max_size=40), st.integers(1, 99999), SPANS)
 def test_cite_links_round_trip(file: str, paragraph: int, spans: tuple[tuple[int, int], ...]) -> None:
     assert parse_cite_ref(cite_href(file, paragraph, spans)) == CiteRef(file, paragraph, spans)
+    for lang in ("en", "sv"):
+        assert parse_cite_ref(cite_href(file, paragraph, spans, lang)) == CiteRef(
+            file, paragraph, spans, lang
+        )
+        translate = cite_href(file, paragraph, lang=lang, prefix=TRANSLATE_PREFIX)
+        assert parse_cite_ref(translate, TRANSLATE_PREFIX) == CiteRef(file, paragraph, (), lang)
+        assert parse_cite_ref(translate) is None  # a translation link is not a citation link
 
 
 @pytest.mark.parametrize(
@@ -206,6 +215,10 @@ def test_cite_links_round_trip(file: str, paragraph: int, spans: tuple[tuple[int
         "#qa-cite//3",
         "#qa-cite/a/3/1-",
         "#qa-cite/a/3/4/5",
+        "#qa-cite/a/3/en/1-2",
+        "#qa-cite/a/3/1-2/EN",
+        "#qa-cite/a/3/1-2/en/x",
+        "#qa-cite/a/3/english",
     ],
 )
 def test_malformed_cite_links_are_rejected(ref: str) -> None:
@@ -215,7 +228,8 @@ def test_malformed_cite_links_are_rejected(ref: str) -> None:
 def test_answer_links_carry_the_supporting_spans_to_the_viewer(tmp_path: Path) -> None:
     html = render_answer(make_answer())
     hrefs = set(re.findall(r'href="([^"]+)"', html))
-    assert hrefs == {"#qa-cite/000_a.txt/6/0-44"}  # marker and Sources entry: the first sentence
+    # Marker and Sources entry: the first sentence, and the question's language.
+    assert hrefs == {"#qa-cite/000_a.txt/6/0-44/en"}
     (tmp_path / "000_a.txt").write_text("Title line of the article\n" * 5 + PARAGRAPH + "\n")
     ref = parse_cite_ref(hrefs.pop())
     assert ref is not None
@@ -229,3 +243,49 @@ def test_article_ignores_spans_outside_the_paragraph(tmp_path: Path) -> None:
     assert valid_spans("abcdef", ((4, 9), (0, 2), (1, 3), (3, 3))) == [(0, 2)]
     html = render_article(document, 2, ((0, 999),))
     assert '<mark class="qa-support">Second paragraph of text</mark>' in html
+
+
+def _two_language_article(tmp_path: Path) -> Document:
+    (tmp_path / "sv.txt").write_text(
+        "Hanoikonventionen undertecknades i Hanoi\nKonventionen har 9 kapitel och 71 artiklar.\n"
+    )
+    return load_corpus(tmp_path).document("sv.txt")
+
+
+def test_the_viewer_offers_a_translation_into_the_question_language(tmp_path: Path) -> None:
+    document = _two_language_article(tmp_path)
+    html = render_article(document, 2, translate_to="en")
+    no_active_html(html)
+    link = re.search(r'<a class="qa-translate" href="([^"]+)">Translate ¶2 into English</a>', html)
+    assert link is not None
+    assert parse_cite_ref(link.group(1), TRANSLATE_PREFIX) == CiteRef("sv.txt", 2, (), "en")
+    # The link sits right below the cited paragraph, not elsewhere.
+    assert html.index('id="qa-para-2"') < html.index("qa-translate")
+    # No offer for a paragraph already in that language, nor without a language (extractive, old links).
+    assert "qa-translate" not in render_article(document, 2, translate_to="sv")
+    assert "qa-translate" not in render_article(document, 2)
+    assert "qa-translate" not in render_article(document, 2, translate_to="xx")
+
+
+def test_the_viewer_shows_a_translation_labelled_escaped_and_with_its_problems(tmp_path: Path) -> None:
+    document = _two_language_article(tmp_path)
+    partial = render_article(document, 2, translate_to="en", translation=f"The convention {SCRIPT}")
+    no_active_html(partial)
+    assert "Translating into English…" in partial and "&lt;script&gt;" in partial
+    assert "qa-translate" not in partial  # no second request while one is being written
+    done = Translation(
+        original="Konventionen har 9 kapitel och 71 artiklar.",
+        text=f"The convention has 9 chapters and 17 articles. {IMG}",
+        lang="en",
+        backend="local",
+        problems=("numbers differ from the original: 17, 71",),
+    )
+    html = render_article(document, 2, translate_to="en", translation=done)
+    no_active_html(html)
+    assert "Machine translation into English (local model)" in html
+    assert "the paragraph above is the source" in html
+    assert "Check this one: numbers differ from the original: 17, 71." in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    failed = render_article(document, 2, translate_to="en", translation_error="The model <b>is</b> down.")
+    no_active_html(failed)
+    assert "The model &lt;b&gt;is&lt;/b&gt; down." in failed and "qa-translate" in failed  # try again

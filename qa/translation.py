@@ -1,0 +1,196 @@
+"""Machine translation through the configured chat model.
+
+Two users: the answer stage, which puts an answer written in a source's language into the
+question's (:func:`read_translation`), and the web chat, which offers a translation of a cited
+paragraph written in a language the reader may not read (:class:`Translator`), so that the
+citation can still be checked. Both use ``prompts/translate.txt``. A translation is never a
+source: citations keep pointing at the original paragraph, and the chat labels it as a machine
+translation, with what its checks found (numbers that differ from the original, a reply in
+another language, a reply cut off because it ran on).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qa.config import Settings
+from qa.errors import ConfigError, InputError
+from qa.grounding import numbers_in, parse_reply
+from qa.lang import answer_language
+from qa.prompts import has_language_name, language_name, render
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
+
+# A translation is about as long as what it translates. A small model sometimes loops ("door de
+# medewerkers van de medewerkers van de …" until the token limit): reading stops, which stops
+# the model, once the reply is longer than FACTOR × the text + SLACK characters.
+LENGTH_FACTOR = 2
+LENGTH_SLACK = 40
+# Paragraph translations kept per process (a few KB each).
+CACHE_SIZE = 256
+# A paragraph is longer than an answer: the reply may need more tokens than an answer's limit.
+PARAGRAPH_MAX_TOKENS = 1024
+
+
+def length_limit(text: str) -> int:
+    """The most characters a translation of ``text`` may have before it counts as a runaway."""
+    return LENGTH_FACTOR * len(text) + LENGTH_SLACK
+
+
+def chat(
+    model: BaseChatModel, messages: list[tuple[str, str]], settings: Settings, **options: object
+) -> Generator[str, None, None]:
+    """:func:`qa.llm.stream_chat` with what every call takes from the settings: the server named
+    in error messages, and the secrets masked in them."""
+    from qa.llm import secrets_of, stream_chat
+
+    return stream_chat(
+        model,
+        messages,
+        base_url=settings.openai_base_url,
+        secrets=secrets_of(settings),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def read_translation(model: BaseChatModel, text: str, lang: str, settings: Settings) -> Iterator[str]:
+    """The pieces of the model's translation of ``text`` into ``lang`` as they arrive; stops
+    (and so stops the model) once they add up to more than :func:`length_limit`, which the
+    caller can tell by their length. Backend errors propagate."""
+    prompt = render("translate", text=text, language=language_name(lang))
+    limit = length_limit(text)
+    total = 0
+    with contextlib.closing(chat(model, [("user", prompt)], settings)) as stream:
+        for piece in stream:
+            total += len(piece)
+            yield piece
+            if total > limit:
+                return
+
+
+def unwrap(raw: str) -> str:
+    """A translation reply without the <text> markers, surrounding quotes or a JSON wrapper."""
+    text = raw.strip()
+    text = re.sub(r"^\s*<text>\s*|\s*</text>\s*$", "", text).strip()
+    if text.startswith("{"):
+        parsed = parse_reply(text)
+        text = parsed.text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'«“":
+        text = text[1:-1].strip()
+    return text
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A machine translation of ``original`` into ``lang``, with what its checks found."""
+
+    original: str
+    text: str
+    lang: str
+    backend: str
+    # Why the translation may be wrong ("numbers differ from the original: 24, 2024"); empty
+    # when every check passed.
+    problems: tuple[str, ...] = ()
+
+
+def check_translation(original: str, translated: str, lang: str, *, runaway: bool) -> tuple[str, ...]:
+    """What is visibly wrong with ``translated`` as a translation of ``original`` into ``lang``."""
+    problems = []
+    if runaway:
+        problems.append("cut off: the model ran on far beyond the length of the paragraph")
+    if not translated:
+        problems.append("the model returned no translation")
+    differ = numbers_in(original) ^ numbers_in(translated)
+    if translated and differ:
+        problems.append("numbers differ from the original: " + ", ".join(sorted(differ, key=_number_key)))
+    if translated and answer_language(translated, [original]) not in (None, lang):
+        problems.append(f"not in {language_name(lang)}")
+    return tuple(problems)
+
+
+def _number_key(number: str) -> tuple[int, str]:
+    return (len(number), number)
+
+
+class Translator:
+    """Translations of paragraphs by the configured chat model, kept per process.
+
+    ``stream(text, lang)`` yields the translation so far (str) as it is generated, then the
+    :class:`Translation`. A finished translation with no problem is cached by (text, language,
+    backend, model), so a second reader gets it at once.
+    """
+
+    def __init__(self, settings: Settings, model: BaseChatModel | None = None) -> None:
+        self.settings = settings
+        self._model = model
+        self._cache: OrderedDict[tuple[str, str, str, str], Translation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        """True when a language model is configured (the extractive backend has none)."""
+        return self._model is not None or self.settings.llm_backend in ("openai", "local")
+
+    def stream(self, text: str, lang: str) -> Iterator[str | Translation]:
+        if not text.strip():
+            raise InputError("There is no text to translate.")
+        if not has_language_name(lang):
+            raise InputError(f"Cannot translate into {lang!r}: not a language this bot writes.")
+        if not self.available:
+            raise ConfigError(
+                "Translating a paragraph needs a language model; QA_LLM=extractive has none "
+                "(set QA_LLM=local or openai)."
+            )
+        backend = self.settings.llm_backend
+        key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), lang, backend, self._model_name())
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None:
+            yield cached
+            return
+        model = self._chat_model()
+        parts: list[str] = []
+        for piece in read_translation(model, text, lang, self.settings):
+            parts.append(piece)
+            yield unwrap("".join(parts))
+        raw = "".join(parts)
+        translated = unwrap(raw)
+        problems = check_translation(text, translated, lang, runaway=len(raw) > length_limit(text))
+        result = Translation(original=text, text=translated, lang=lang, backend=backend, problems=problems)
+        if problems:
+            log.info("translation into %s has problems: %s", lang, "; ".join(problems))
+        else:
+            with self._lock:
+                self._cache[key] = result
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        yield result
+
+    def _model_name(self) -> str:
+        if self.settings.llm_backend == "openai":
+            return self.settings.model
+        return str(self.settings.local_model_path or self.settings.local_model)
+
+    def _chat_model(self) -> BaseChatModel:
+        if self._model is None:
+            from qa.llm import get_chat_model
+
+            model = get_chat_model(self.settings)
+            # A paragraph is longer than an answer; the length limit above still bounds a runaway.
+            if getattr(model, "max_tokens", None) is not None:
+                model = model.model_copy(update={"max_tokens": PARAGRAPH_MAX_TOKENS})
+            self._model = model
+        return self._model
