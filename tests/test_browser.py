@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from qa.config import Settings
-from qa.corpus import load_corpus
+from qa.corpus import Corpus, load_corpus
 from qa.models import Answer
 from qa.translation import Translator
 from qa.web import EXAMPLES, build_app
@@ -150,6 +150,20 @@ def fake_chat(settings: Settings, stream_fn: Any = None) -> Iterator[tuple[str, 
         build_app(settings, stream_fn=stream, answer_fn=fake.ask, corpus_fn=lambda: corpus), settings
     ) as url:
         yield url, fake
+
+
+@contextmanager
+def translating_chat(settings: Settings, model: Any) -> Iterator[tuple[str, Corpus]]:
+    """The chat app on the fake backend (it answers in English) with a translator on ``model``;
+    yields the app's URL and the corpus."""
+    translator = Translator(settings.model_copy(update={"llm": "local"}), model=model)
+    corpus = load_corpus(settings.sources_dir)
+    fake = FakeBackend(corpus)
+    app = build_app(
+        settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus, translator=translator
+    )
+    with running(app, settings) as url:
+        yield url, corpus
 
 
 @contextmanager
@@ -442,13 +456,7 @@ def test_a_cited_paragraph_in_another_language_can_be_translated(open_chat: Any,
 
     reply = f"The ceremony was chaired by the president {XSS_IMG} on 99 October."
     model = GenericFakeChatModel(messages=iter([reply]))
-    translator = Translator(settings.model_copy(update={"llm": "local"}), model=model)
-    corpus = load_corpus(settings.sources_dir)
-    fake = FakeBackend(corpus)
-    app = build_app(
-        settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus, translator=translator
-    )
-    with running(app, settings) as url:
+    with translating_chat(settings, model) as (url, corpus):
         chat = open_chat(url)
         message = chat.ask("Who chaired the signing ceremony?")  # the fake answers in English
         file, paragraph, highlighted = open_first_citation(chat, message)
@@ -499,13 +507,7 @@ def test_opening_another_citation_stops_a_translation(open_chat: Any, settings: 
     from playwright.sync_api import expect
 
     slow = _SlowFake()
-    translator = Translator(settings.model_copy(update={"llm": "local"}), model=slow.model)
-    corpus = load_corpus(settings.sources_dir)
-    fake = FakeBackend(corpus)
-    app = build_app(
-        settings, stream_fn=fake.stream, answer_fn=fake.ask, corpus_fn=lambda: corpus, translator=translator
-    )
-    with running(app, settings) as url:
+    with translating_chat(settings, slow.model) as (url, corpus):
         chat = open_chat(url)
         message = chat.ask("Who chaired the signing ceremony?")
         file, paragraph, _ = open_first_citation(chat, message)

@@ -26,6 +26,16 @@ FRENCH = (
     "La Convention de Hanoï, composée de 9 chapitres et de 71 articles, est le fruit de près de 5 années "
     "de négociations."
 )
+SWEDISH = (
+    "Hon betonade att konventionen markerar ett viktigt steg mot utformningen av den första globala "
+    "rättsliga ramen för att stärka det internationella samarbetet för att förebygga och bekämpa "
+    "it-brottslighet – en alltmer komplex gränsöverskridande utmaning."
+)
+SWEDISH_IN_ENGLISH = (
+    "She stressed that the convention marks an important step towards the first global legal framework "
+    "to strengthen international cooperation in preventing and fighting cybercrime, an increasingly "
+    "complex cross-border challenge."
+)
 ENGLISH = "The Hanoi Convention, made up of 9 chapters and 71 articles, is the fruit of nearly 5 years of negotiations."
 
 
@@ -109,6 +119,14 @@ def test_a_reply_in_another_language_is_flagged(settings: Settings) -> None:
         (FRENCH, "", ("the model returned no translation",)),
         (FRENCH, ENGLISH.replace("9 chapters", "nine chapters"), ("numbers differ from the original: 9",)),
         ("Le 24 octobre 2025.", "On 24 October 2025 and 2026.", ("numbers differ from the original: 2026",)),
+        # A reply of the bundled model that was no translation (benchmarks/translate_sources.py).
+        (
+            SWEDISH,
+            "The text is already in English.",
+            ("much shorter than the original: most of the paragraph may be missing",),
+        ),
+        (SWEDISH, SWEDISH_IN_ENGLISH, ()),
+        (SWEDISH, SWEDISH_IN_ENGLISH[: len(SWEDISH) // 2], ()),  # half as long: within the bound
     ],
 )
 def test_the_checks(original: str, translated: str, expected: tuple[str, ...]) -> None:
