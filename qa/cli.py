@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,6 +13,10 @@ from rich.table import Table
 
 from qa.config import Settings, load_settings
 from qa.errors import QAError
+
+if TYPE_CHECKING:
+    from qa.models import Answer, Citation
+    from qa.translation import Translator
 
 app = typer.Typer(
     name="qa",
@@ -272,6 +276,14 @@ def ask(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole answer as JSON (no streaming).")
     ] = False,
+    translate: Annotated[
+        bool,
+        typer.Option(
+            "--translate",
+            help="Under each cited paragraph written in another language than the question, a machine "
+            "translation into the question's language (needs a language model).",
+        ),
+    ] = False,
 ) -> None:
     """Answer a question from the articles, streaming the answer, then the cited paragraphs."""
     import json
@@ -285,6 +297,7 @@ def ask(
         if backend not in ("openai", "local", "extractive"):
             raise ConfigError(f"--backend must be openai, local or extractive, not {backend!r}")
         settings = settings.model_copy(update={"llm": backend})
+    translator = _citation_translator(settings) if translate else None  # refused before any work
     final: Answer | None = None
     streamed: list[str] = []
     try:
@@ -301,7 +314,15 @@ def ask(
         raise typer.Exit(130) from None
     assert final is not None
     if as_json:
-        console.out(json.dumps(final.to_dict(), ensure_ascii=False, indent=2), highlight=False)
+        result = final.to_dict()
+        if translator is not None:
+            result["translations"] = [
+                {"file": c.file, "paragraph": c.paragraph}
+                | _translate_quietly(translator, c.text, final.lang)
+                for c in final.citations
+                if _citation_language(final, c) != final.lang
+            ]
+        console.out(json.dumps(result, ensure_ascii=False, indent=2), highlight=False)
         return
     if "".join(streamed) != final.text:
         # Grounding or a fallback replaced what was streamed: show the final text.
@@ -320,6 +341,68 @@ def ask(
         console.print(f"[bold]{citation.marker()}[/bold]", highlight=False)
         # The paragraph as one line (a terminal wraps it), so a pipe can grep or copy it whole.
         console.print(citation.text, highlight=False, markup=False, soft_wrap=True)
+        if translator is not None and _citation_language(final, citation) != final.lang:
+            _print_translation(translator, citation.text, final.lang)
+
+
+def _citation_translator(settings: Settings) -> Translator:
+    from qa.errors import ConfigError
+    from qa.translation import Translator
+
+    translator = Translator(settings)
+    if not translator.available:
+        raise ConfigError(
+            "--translate needs a language model; QA_LLM=extractive has none (use --backend local)"
+        )
+    return translator
+
+
+def _citation_language(answer: Answer, citation: Citation) -> str | None:
+    """The language of a cited paragraph, as retrieval recorded it (detected when not retrieved)."""
+    from qa.lang import detect_language
+
+    for passage in answer.passages:
+        if (passage.file, passage.paragraph) == (citation.file, citation.paragraph):
+            return passage.lang
+    return detect_language(citation.text)
+
+
+def _translate_quietly(translator: Translator, text: str, lang: str) -> dict[str, Any]:
+    from qa.translation import Translation
+
+    *_, final = translator.stream(text, lang)
+    assert isinstance(final, Translation)
+    return {"lang": lang, "text": final.text, "backend": final.backend, "problems": list(final.problems)}
+
+
+def _print_translation(translator: Translator, text: str, lang: str) -> None:
+    """The machine translation of a cited paragraph, streamed under it and labelled, then what its
+    checks found."""
+    from qa.prompts import language_name
+    from qa.translation import Translation
+
+    shown = ""
+    streaming = True
+    console.print(
+        f"[dim]machine translation into {language_name(lang)} (may contain errors; the paragraph above is "
+        "the source):[/dim]",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for item in translator.stream(text, lang):
+        if isinstance(item, Translation):
+            if item.text != shown:  # the reply's wrapping was removed at the end: show it clean
+                if shown:
+                    console.print("\n[dim]clean:[/dim]", highlight=False)
+                console.out(item.text, end="", highlight=False)
+            console.print()
+            for problem in item.problems:
+                err_console.print(f"[yellow]check this one:[/yellow] {escape(problem)}", highlight=False)
+        elif streaming and item.startswith(shown):
+            console.out(item[len(shown) :], end="", highlight=False)
+            shown = item
+        else:
+            streaming = False
 
 
 def main() -> None:

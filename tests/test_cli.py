@@ -84,3 +84,57 @@ def test_ask_prints_each_cited_paragraph_whole(ask_extractive: Callable[..., Res
     assert plain.exit_code == 0, plain.output
     lines = plain.stdout.splitlines()
     assert all(text in lines for text in cited), plain.stdout
+
+
+def test_ask_translate_without_a_language_model_is_refused_before_any_work(
+    ask_extractive: Callable[..., Result],
+) -> None:
+    result = ask_extractive("--translate", "How many chapters does the Hanoi Convention have?")
+    assert result.exit_code == 1
+    assert "--translate needs a language model" in str(result.exception)  # main() prints it as an error
+    assert result.stdout == ""
+
+
+@pytest.fixture
+def ask_with_fake_model(
+    ask_extractive: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    """``qa ask --backend local`` on the seeds with the shared index, the chat model replaced by a
+    fake that answers "9 [1]" and then gives each translation it is asked for (the model's
+    replies as given in ``replies``, in order)."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    import qa.llm
+
+    def ask(replies: list[str], *args: str) -> Result:
+        answer = json.dumps({"answer": "9 [1]", "sources": [1], "found": True})
+        model = GenericFakeChatModel(messages=iter([answer, *replies]))
+        monkeypatch.setattr(qa.llm, "get_chat_model", lambda settings, backend=None: model)
+        return CliRunner().invoke(app, ["--sources", str(SEEDS), "ask", "--backend", "local", *args])
+
+    return ask
+
+
+def test_ask_translate_prints_a_labelled_translation_under_each_foreign_citation(
+    ask_with_fake_model: Callable[..., Result],
+) -> None:
+    question = "How many chapters does the Hanoi Convention have?"
+    # The cited paragraph gives 9 chapters and 71 articles; this translation turns 71 into 17.
+    translation = "The convention consists of 9 chapters and 17 articles."
+    result = ask_with_fake_model([translation], "--translate", question)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("9")
+    label = next(i for i, line in enumerate(lines) if line.startswith("machine translation into English"))
+    cited = lines[label - 1]  # right under the cited paragraph
+    assert "9 " in cited and "71 " in cited, cited
+    assert lines[label + 1] == translation
+    assert "check this one: numbers differ from the original: 17, 71" in result.stderr
+    as_json = json.loads(ask_with_fake_model([translation], "--translate", "--json", question).stdout)
+    (entry,) = as_json["translations"]
+    assert entry["lang"] == "en" and entry["text"] == translation and entry["backend"] == "local"
+    assert "numbers differ from the original: 17, 71" in entry["problems"]
+    assert (entry["file"], entry["paragraph"]) == (
+        as_json["citations"][0]["file"],
+        as_json["citations"][0]["paragraph"],
+    )
