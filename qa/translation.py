@@ -44,6 +44,9 @@ LENGTH_SLACK = 40
 # a reply is flagged as leaving most of the paragraph out.
 SHORT_FACTOR = 0.5
 SHORT_SLACK = 20
+# A longer paragraph is not translated: prompt and translation must fit the local model's context
+# (4096 tokens; about 4 characters a token in these languages, so 5000 characters each way).
+MAX_CHARS = 5000
 # Paragraph translations kept per process (a few KB each).
 CACHE_SIZE = 256
 # A paragraph is longer than an answer: the reply may need more tokens than an answer's limit.
@@ -154,6 +157,10 @@ class Translator:
     def stream(self, text: str, lang: str) -> Iterator[str | Translation]:
         if not text.strip():
             raise InputError("There is no text to translate.")
+        if len(text) > MAX_CHARS:
+            raise InputError(
+                f"This paragraph is too long to translate here ({len(text)} characters; at most {MAX_CHARS})."
+            )
         if not has_language_name(lang):
             raise InputError(f"Cannot translate into {lang!r}: not a language this bot writes.")
         if not self.available:

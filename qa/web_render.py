@@ -317,7 +317,7 @@ def render_details(answer: Answer) -> str:
     """The expandable panel: every retrieved passage with its score, then backend and timings."""
     rows = []
     for rank, p in enumerate(answer.passages, start=1):
-        link = _cite_link(Citation(p.file, p.paragraph, p.text), p.label)
+        link = _cite_link(Citation(p.file, p.paragraph, p.text), p.label, lang=answer.lang)
         rows.append(
             f"<tr><td>{rank}</td><td>{link}</td><td>{escape(p.lang)}</td>"
             f'<td class="qa-score">{p.score:.3f}</td><td>{text_html(p.text)}</td></tr>'

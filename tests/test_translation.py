@@ -144,6 +144,8 @@ def test_bad_requests_are_clear_errors(settings: Settings) -> None:
     translator = Translator(local(settings), model=fake(ENGLISH))
     with pytest.raises(InputError, match="no text"):
         list(translator.stream("  \n", "en"))
+    with pytest.raises(InputError, match="too long to translate here"):
+        list(translator.stream("Lorem ipsum. " * 400, "en"))
     with pytest.raises(InputError, match="'xx'"):
         list(translator.stream(FRENCH, "xx"))
     extractive = Translator(settings.model_copy(update={"llm": "extractive"}))

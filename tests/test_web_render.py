@@ -167,6 +167,8 @@ def test_details_lists_passages_scores_backend_and_timings() -> None:
     assert "extractive" in html
     assert "12 ms" in html and "500 ms" in html
     assert "How many chapters does the Hanoi Convention have?" in html
+    # Retrieved passages open in the viewer like citations, with the question's language.
+    assert 'href="#qa-cite/002_b.txt/2/en"' in html
 
 
 def test_details_say_why_there_is_no_answer() -> None:
