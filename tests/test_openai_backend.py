@@ -83,6 +83,24 @@ def test_answer_streams_over_http_from_a_real_server(
 
 
 @pytest.mark.slow
+def test_a_cited_paragraph_is_translated_over_http(llama_server: str, settings: Settings) -> None:
+    """The web chat's "Translate ¶n" through ChatOpenAI: streamed, with a paragraph-sized token limit."""
+    from qa.lang import answer_language
+    from qa.translation import Translation, Translator
+
+    s = openai_settings(settings, llama_server, llm_timeout=600.0)
+    paragraph = load_corpus(SEEDS).paragraph(*CHAPTERS)  # German, 9 chapters and 71 articles
+    *partial, final = list(Translator(s).stream(paragraph.text, "en"))
+    assert isinstance(final, Translation) and final.backend == "openai"
+    assert len(partial) > 3, "not streamed"
+    assert answer_language(final.text, [paragraph.text]) == "en", final.text
+    assert "9" in final.text and "71" in final.text, final.text
+    # Whole: not cut at a token limit (the answer stage's 256 tokens are too few for some paragraphs).
+    assert final.text.rstrip().endswith((".", "!", "?", '"', "»")), final.text
+    assert not any(p.startswith(("cut off", "much shorter")) for p in final.problems), final.problems
+
+
+@pytest.mark.slow
 def test_rerank_reads_token_probabilities_over_http(llama_server: str, settings: Settings) -> None:
     """QA_RERANK=llm through ChatOpenAI: the server's logprobs reach the judgement."""
     from qa.llm import get_chat_model
