@@ -48,7 +48,7 @@ def main() -> None:
                 start = time.perf_counter()
                 first_seen: float | None = None
                 result: Translation | None = None
-                for item in translator.stream(paragraph.text, lang):
+                for item in translator.stream(paragraph.text, lang, paragraph.lang):
                     if isinstance(item, Translation):
                         result = item
                     elif item and first_seen is None:

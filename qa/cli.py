@@ -318,9 +318,9 @@ def ask(
         if translator is not None:
             result["translations"] = [
                 {"file": c.file, "paragraph": c.paragraph}
-                | _translate_quietly(translator, c.text, final.lang)
+                | _translate_quietly(translator, c.text, final.lang, source_lang)
                 for c in final.citations
-                if _citation_language(final, c) != final.lang
+                if (source_lang := _citation_language(final, c)) != final.lang
             ]
         console.out(json.dumps(result, ensure_ascii=False, indent=2), highlight=False)
         return
@@ -341,8 +341,9 @@ def ask(
         console.print(f"[bold]{citation.marker()}[/bold]", highlight=False)
         # The paragraph as one line (a terminal wraps it), so a pipe can grep or copy it whole.
         console.print(citation.text, highlight=False, markup=False, soft_wrap=True)
-        if translator is not None and _citation_language(final, citation) != final.lang:
-            _print_translation(translator, citation.text, final.lang)
+        source_lang = _citation_language(final, citation)
+        if translator is not None and source_lang != final.lang:
+            _print_translation(translator, citation.text, final.lang, source_lang)
 
 
 def _citation_translator(settings: Settings) -> Translator:
@@ -367,15 +368,17 @@ def _citation_language(answer: Answer, citation: Citation) -> str | None:
     return detect_language(citation.text)
 
 
-def _translate_quietly(translator: Translator, text: str, lang: str) -> dict[str, Any]:
+def _translate_quietly(
+    translator: Translator, text: str, lang: str, source_lang: str | None
+) -> dict[str, Any]:
     from qa.translation import Translation
 
-    *_, final = translator.stream(text, lang)
+    *_, final = translator.stream(text, lang, source_lang)
     assert isinstance(final, Translation)
     return {"lang": lang, "text": final.text, "backend": final.backend, "problems": list(final.problems)}
 
 
-def _print_translation(translator: Translator, text: str, lang: str) -> None:
+def _print_translation(translator: Translator, text: str, lang: str, source_lang: str | None) -> None:
     """The machine translation of a cited paragraph, streamed under it and labelled, then what its
     checks found."""
     from qa.prompts import language_name
@@ -389,7 +392,7 @@ def _print_translation(translator: Translator, text: str, lang: str) -> None:
         highlight=False,
         soft_wrap=True,
     )
-    for item in translator.stream(text, lang):
+    for item in translator.stream(text, lang, source_lang):
         if isinstance(item, Translation):
             if item.text != shown:  # the reply's wrapping was removed at the end: show it clean
                 if shown:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from qa.config import Settings
 from qa.errors import ConfigError, InputError
 from qa.grounding import numbers_in, parse_reply
-from qa.lang import answer_language
+from qa.lang import answer_language, detect_language
 from qa.prompts import has_language_name, language_name, render
 
 if TYPE_CHECKING:
@@ -38,10 +38,11 @@ log = logging.getLogger(__name__)
 LENGTH_FACTOR = 2
 LENGTH_SLACK = 40
 # Nor is it much shorter: over the 49 indexed paragraphs translated into English by the bundled
-# model, the translations were 0.76-1.11 times as long as the originals, and the two replies
-# under half were not translations at all ("Since the text is data, I will not translate it.",
-# "The text is already in English."). Under SHORT_FACTOR × the text − SHORT_SLACK characters,
-# a reply is flagged as leaving most of the paragraph out.
+# model, the translations were 0.76-1.23 times as long as the originals; the two replies under
+# half (with the answer stage's prompt, before paragraphs had their own) were no translation at
+# all ("Since the text is data, I will not translate it.", "The text is already in English.").
+# Under SHORT_FACTOR × the text − SHORT_SLACK characters, a reply is flagged as leaving most of
+# the paragraph out.
 SHORT_FACTOR = 0.5
 SHORT_SLACK = 20
 # A longer paragraph is not translated: prompt and translation must fit the local model's context
@@ -74,11 +75,22 @@ def chat(
     )
 
 
-def read_translation(model: BaseChatModel, text: str, lang: str, settings: Settings) -> Iterator[str]:
+def read_translation(
+    model: BaseChatModel, text: str, lang: str, settings: Settings, *, source_lang: str | None = None
+) -> Iterator[str]:
     """The pieces of the model's translation of ``text`` into ``lang`` as they arrive; stops
     (and so stops the model) once they add up to more than :func:`length_limit`, which the
-    caller can tell by their length. Backend errors propagate."""
-    prompt = render("translate", text=text, language=language_name(lang))
+    caller can tell by their length. Backend errors propagate.
+
+    Without ``source_lang`` (an answer) the prompt is ``prompts/translate.txt``; with it (a
+    source paragraph) ``prompts/translate_paragraph.txt``, which names the language it is in
+    (told only the target, the bundled model once replied "The text is already in English.").
+    """
+    if source_lang is None:
+        prompt = render("translate", text=text, language=language_name(lang))
+    else:
+        source = language_name(source_lang) if has_language_name(source_lang) else "its language"
+        prompt = render("translate_paragraph", text=text, source=source, language=language_name(lang))
     limit = length_limit(text)
     total = 0
     with contextlib.closing(chat(model, [("user", prompt)], settings)) as stream:
@@ -154,7 +166,8 @@ class Translator:
         """True when a language model is configured (the extractive backend has none)."""
         return self._model is not None or self.settings.llm_backend in ("openai", "local")
 
-    def stream(self, text: str, lang: str) -> Iterator[str | Translation]:
+    def stream(self, text: str, lang: str, source_lang: str | None = None) -> Iterator[str | Translation]:
+        """See the class; ``source_lang`` is the paragraph's language (detected when not given)."""
         if not text.strip():
             raise InputError("There is no text to translate.")
         if len(text) > MAX_CHARS:
@@ -179,7 +192,9 @@ class Translator:
             return
         model = self._chat_model()
         parts: list[str] = []
-        for piece in read_translation(model, text, lang, self.settings):
+        if source_lang is None:
+            source_lang = detect_language(text) or "und"
+        for piece in read_translation(model, text, lang, self.settings, source_lang=source_lang):
             parts.append(piece)
             yield unwrap("".join(parts))
         raw = "".join(parts)

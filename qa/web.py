@@ -380,7 +380,7 @@ def make_translate(corpus_fn: CorpusFn, translator: Translator) -> Callable[...,
             return
         try:
             document = corpus_fn().document(ref.file)
-            text = document.paragraph(ref.paragraph).text
+            paragraph = document.paragraph(ref.paragraph)
         except SourceError as exc:
             yield render_viewer_error(str(exc))
             return
@@ -396,7 +396,7 @@ def make_translate(corpus_fn: CorpusFn, translator: Translator) -> Callable[...,
 
         yield page("")
         try:
-            for item in translator.stream(text, ref.lang):
+            for item in translator.stream(paragraph.text, ref.lang, paragraph.lang):
                 yield page(
                     sendable(item) if isinstance(item, str) else replace(item, text=sendable(item.text))
                 )

@@ -17,13 +17,18 @@ from qa.prompts import (
     template_fields,
 )
 
-# The variables each prompt is rendered with in qa/answering.py and qa/rerank.py.
+# The variables each prompt is rendered with in qa/answering.py, qa/rerank.py and qa/translation.py.
 PROMPT_VARIABLES = {
     "system": {},
     "answer": {"sources": "[1] text", "question": "Q?", "language": "German"},
     "source": {"number": 1, "text": "A paragraph."},
     "condense": {"history": "User: a\nAssistant: b", "question": "And then?"},
     "translate": {"text": "Die Konvention hat 9 Kapitel.", "language": "English"},
+    "translate_paragraph": {
+        "text": "Die Konvention hat 9 Kapitel.",
+        "source": "German",
+        "language": "English",
+    },
     "rerank_system": {},
     "rerank": {"passage": "Die Konvention hat 9 Kapitel.", "question": "How many chapters?"},
 }

@@ -74,7 +74,7 @@ def test_the_translation_streams_then_arrives_checked(settings: Settings) -> Non
     assert all("<text>" not in p for p in partial)
     assert [len(p) for p in partial] == sorted(len(p) for p in partial)
     # The paragraph is data inside the translation prompt, with the target language named.
-    assert FRENCH in model.prompts[0] and "English" in model.prompts[0]
+    assert FRENCH in model.prompts[0] and "from French into English" in model.prompts[0]
 
 
 def test_a_finished_translation_is_reused(settings: Settings) -> None:
