@@ -31,6 +31,7 @@ from common import evaluate_local
 import qa.answering as answering
 import qa.translation as translation
 from qa.config import PROJECT_ROOT, Settings
+from qa.llm import chat
 from qa.models import Answer
 from qa.prompts import render
 
@@ -48,7 +49,7 @@ class Pivot:
             return self.cache[question], 0.0
         t = time.perf_counter()
         prompt = render("translate", text=question, language="English")
-        raw = "".join(translation.chat(model, [("user", prompt)], settings))
+        raw = "".join(chat(model, [("user", prompt)], settings))
         seconds = time.perf_counter() - t
         text = translation.unwrap(raw).strip() or question
         self.cache[question] = text

@@ -49,9 +49,10 @@ from qa.grounding import (
     shares_nothing,
 )
 from qa.lang import answer_language, detect_language
+from qa.llm import chat
 from qa.models import Answer, Citation, Passage
 from qa.prompts import has_language_name, language_name, message, render
-from qa.translation import chat, length_limit, read_translation, unwrap
+from qa.translation import length_limit, read_translation, unwrap
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -133,6 +133,16 @@ def stream_chat(
                 yield text
 
 
+def chat(
+    model: BaseChatModel, messages: list[tuple[str, str]], settings: Settings, **options: Any
+) -> Generator[str, None, None]:
+    """:func:`stream_chat` with what every call takes from the settings: the server named in
+    error messages, and the secrets masked in them."""
+    return stream_chat(
+        model, messages, base_url=settings.openai_base_url, secrets=secrets_of(settings), **options
+    )
+
+
 def first_token_alternatives(
     model: BaseChatModel,
     messages: list[tuple[str, str]],

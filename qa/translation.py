@@ -17,7 +17,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from qa.config import Settings
 from qa.errors import ConfigError, InputError
 from qa.grounding import numbers_in, parse_reply
 from qa.lang import answer_language, detect_language
+from qa.llm import chat
 from qa.prompts import has_language_name, language_name, render
 
 if TYPE_CHECKING:
@@ -57,22 +58,6 @@ PARAGRAPH_MAX_TOKENS = 1024
 def length_limit(text: str) -> int:
     """The most characters a translation of ``text`` may have before it counts as a runaway."""
     return LENGTH_FACTOR * len(text) + LENGTH_SLACK
-
-
-def chat(
-    model: BaseChatModel, messages: list[tuple[str, str]], settings: Settings, **options: object
-) -> Generator[str, None, None]:
-    """:func:`qa.llm.stream_chat` with what every call takes from the settings: the server named
-    in error messages, and the secrets masked in them."""
-    from qa.llm import secrets_of, stream_chat
-
-    return stream_chat(
-        model,
-        messages,
-        base_url=settings.openai_base_url,
-        secrets=secrets_of(settings),
-        **options,  # type: ignore[arg-type]
-    )
 
 
 def read_translation(
@@ -217,7 +202,7 @@ class Translator:
 
     def _chat_model(self) -> BaseChatModel:
         if self._model is None:
-            from qa.llm import get_chat_model
+            from qa.llm import get_chat_model  # looked up when needed (tests replace it)
 
             model = get_chat_model(self.settings)
             # A paragraph is longer than an answer; the length limit above still bounds a runaway.

@@ -22,6 +22,7 @@ from qa.errors import BackendError, ConfigError, QAError, SourceError
 from qa.models import Answer, Citation
 from qa.translation import Translation, Translator
 from qa.web_render import (
+    CITE_PREFIX,
     CSS,
     TRANSLATE_PREFIX,
     VIEWER_PLACEHOLDER,
@@ -410,12 +411,12 @@ def make_translate(corpus_fn: CorpusFn, translator: Translator) -> Callable[...,
     return translate
 
 
-def _event_ref(evt: Any, prefix: str | None = None) -> CiteRef | None:
+def _event_ref(evt: Any, prefix: str = CITE_PREFIX) -> CiteRef | None:
+    """The link a viewer event carries (see VIEWER_JS), parsed; ``None`` if missing or malformed."""
     data = getattr(evt, "_data", None) or {}
     if not isinstance(data, dict):
         return None
-    ref = str(data.get("ref", ""))
-    return parse_cite_ref(ref) if prefix is None else parse_cite_ref(ref, prefix)
+    return parse_cite_ref(str(data.get("ref", "")), prefix)
 
 
 def build_app(

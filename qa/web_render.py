@@ -13,13 +13,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from qa.corpus import Document
 from qa.models import Answer, Citation
 from qa.prompts import has_language_name, language_name
-from qa.translation import Translation
 from qa.web_support import claim_for_marker, normalize_markers, numbered_markers, support_spans
+
+if TYPE_CHECKING:
+    from qa.translation import Translation
 
 CITE_PREFIX = "#qa-cite/"
 TRANSLATE_PREFIX = "#qa-translate/"
