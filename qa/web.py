@@ -101,6 +101,39 @@ watch('value', () => {
 });
 """
 
+# Runs in the browser once the page has loaded: the chat's scrolling. While a reply is being
+# written the chat follows it to its end; a finished reply is shown from its first line when it
+# is taller than the chat (a long answer with its Sources, most often on a phone: following it
+# to its end had left the reader looking at the last lines of a cited paragraph, not at the
+# answer). Gradio's own autoscroll (always to the end) is off. A MutationObserver sees each
+# change to the messages, so this runs after the chat has drawn them, whatever their timing.
+CHAT_SCROLL_JS = """() => {
+  const scrollBox = (el) => {
+    let box = el.parentElement;
+    while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY)))
+      box = box.parentElement;
+    return box;
+  };
+  const follow = (chat) => {
+    const replies = chat.querySelectorAll('.qa-question, .qa-answer, .qa-error, .qa-stopped');
+    const last = replies[replies.length - 1];
+    if (!last) return;
+    const box = scrollBox(last);
+    if (!box) return;
+    box.scrollTop = box.scrollHeight;
+    if (!last.classList.contains('qa-answer') || last.classList.contains('qa-streaming')) return;
+    // A finished answer whose first line is above the chat's top: back to that line.
+    const above = box.getBoundingClientRect().top - last.getBoundingClientRect().top;
+    if (above > -4) box.scrollTop -= above + 8;
+  };
+  const attach = (tries) => {
+    const chat = document.querySelector('#qa-chat');
+    if (!chat) { if (tries > 0) setTimeout(() => attach(tries - 1), 100); return; }
+    new MutationObserver(() => follow(chat)).observe(chat, {childList: true, subtree: true, characterData: true});
+  };
+  attach(100);
+}"""
+
 # Lock and unlock the question box and Send button in the browser (see the clear buttons).
 _QUESTION_CONTROLS = "document.querySelectorAll('#qa-question textarea, #qa-send')"
 LOCK_QUESTION_JS = f"() => {{ {_QUESTION_CONTROLS}.forEach((el) => {{ el.disabled = true; }}); }}"
@@ -469,6 +502,7 @@ def build_app(
                     buttons=[],
                     feedback_options=None,
                     group_consecutive_messages=False,
+                    autoscroll=False,  # CHAT_SCROLL_JS scrolls instead
                 )
                 with gr.Row():
                     question = gr.Textbox(
@@ -569,6 +603,7 @@ def launch_options(settings: Settings, **overrides: Any) -> dict[str, Any]:
         "ssr_mode": False,
         "pwa": False,
         "css": CSS,
+        "js": CHAT_SCROLL_JS,
         "theme": _offline_theme(),
     }
     options.update(overrides)

@@ -119,6 +119,50 @@ def highlighted_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+ELLIPSIS = "…"
+# Without a supporting sentence, a source is quoted from its start, up to about this many characters.
+LEAD_CHARS = 200
+
+
+def _lead_end(text: str, limit: int = LEAD_CHARS) -> int:
+    """Where a quote of ``text``'s start ends: the text's end if it is short, else the last word
+    boundary before ``limit`` (or ``limit`` itself in a word longer than that)."""
+    if len(text) <= limit:
+        return len(text)
+    cut = text.rfind(" ", 0, limit + 1)
+    return cut if cut > 0 else limit
+
+
+def source_quote_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """A cited paragraph as the chat shows it under Sources: the sentences that support the
+    answer, marked, with an ellipsis wherever text is left out (no supporting sentence found:
+    the paragraph's start, unmarked); then, when anything was left out, the whole paragraph
+    behind a "Whole paragraph" disclosure. Everything is escaped."""
+    kept = valid_spans(text, tuple(spans))
+    pieces: list[str] = []
+    left_out = False
+    pos = 0
+    for begin, end in kept or [(0, _lead_end(text))]:
+        if text[pos:begin].strip():
+            left_out = True
+            pieces.append(f" {ELLIPSIS} " if pieces else f"{ELLIPSIS} ")
+        elif pieces:
+            pieces.append(" ")
+        body = text_html(text[begin:end].strip())
+        pieces.append(f'<mark class="qa-support">{body}</mark>' if kept else body)
+        pos = end
+    if text[pos:].strip():
+        left_out = True
+        pieces.append(f" {ELLIPSIS}")
+    quote = f'<div class="qa-quote">{"".join(pieces)}</div>'
+    if not left_out:
+        return quote
+    return (
+        f'{quote}<details class="qa-source-more"><summary>Whole paragraph</summary>'
+        f'<div class="qa-source-text">{highlighted_html(text, kept)}</div></details>'
+    )
+
+
 def _cite_link(
     citation: Citation, label: str, css: str = "qa-cite", spans: Spans = (), lang: str | None = None
 ) -> str:
@@ -169,9 +213,9 @@ def render_answer(answer: Answer) -> str:
         parts.append('<div class="qa-sources"><div class="qa-sources-title">Sources</div>')
         for k, (citation, spans) in enumerate(zip(answer.citations, support, strict=True), start=1):
             parts.append(
-                f'<p class="qa-source"><span class="qa-source-num">[{k}]</span> '
-                f"{_cite_link(citation, citation.label, spans=spans, lang=answer.lang)}<br>"
-                f'<span class="qa-source-text">{highlighted_html(citation.text, spans)}</span></p>'
+                f'<div class="qa-source"><span class="qa-source-num">[{k}]</span> '
+                f"{_cite_link(citation, citation.label, spans=spans, lang=answer.lang)}"
+                f"{source_quote_html(citation.text, spans)}</div>"
             )
         parts.append("</div>")
     parts.append("</div>")
@@ -355,6 +399,10 @@ CSS = """
 .qa-sources-title { font-weight: 700; margin-bottom: 0.3em; }
 .qa-source { margin: 0.4em 0; font-size: 0.92em; }
 .qa-source-num { font-weight: 700; }
+.qa-quote { margin: 0.2em 0 0 1.6em; }
+.qa-source-more { margin: 0.2em 0 0 1.6em; }
+.qa-source-more > summary { cursor: pointer; font-size: 0.9em; color: var(--body-text-color-subdued); }
+.qa-source-more[open] > summary { margin-bottom: 0.2em; }
 mark.qa-support { background: #fcd34d; color: #111; padding: 0 2px; border-radius: 2px; }
 .qa-notice { margin-top: 0.6em; padding: 0.4em 0.6em; border-left: 4px solid #f59e0b; background: rgba(245, 158, 11, 0.12); }
 .qa-stopped { padding: 0.4em 0.6em; border-left: 4px solid #6b7280; background: rgba(107, 114, 128, 0.10); }

@@ -212,7 +212,9 @@ def test_cited_answer_and_citation_viewer(
         corpus = load_corpus(extractive_settings.sources_dir)
         assert highlighted.inner_text().endswith(corpus.paragraph(file, paragraph).text)
         # The viewer marks the same supporting sentence(s) as the chat's Sources entry.
-        supporting = message.locator(".qa-source").first.locator("mark.qa-support").all_inner_texts()
+        supporting = (
+            message.locator(".qa-source").first.locator(".qa-quote mark.qa-support").all_inner_texts()
+        )
         assert highlighted.locator("mark.qa-support").all_inner_texts() == supporting
         chat.page.wait_for_function(
             "() => { const el = document.querySelector('#qa-viewer .qa-hl');"
@@ -287,6 +289,86 @@ def test_on_a_phone_a_cited_paragraph_opens_at_its_first_line(open_chat: Any, se
             }""",
             timeout=UI_TIMEOUT_MS,
         )
+        chat.assert_clean()
+
+
+# Where an element is drawn and where its scrolling box shows things (the window when nothing
+# around it scrolls): [top, bottom, box top, box bottom].
+_PLACEMENT_JS = """el => {
+    let box = el.parentElement;
+    while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY)))
+        box = box.parentElement;
+    const r = el.getBoundingClientRect();
+    const b = box ? box.getBoundingClientRect() : {top: 0, bottom: window.innerHeight};
+    return [r.top, r.bottom, b.top, b.bottom];
+}"""
+
+
+def assert_stays_in_view(chat: ChatPage, locator: Any, *, whole: bool) -> None:
+    """``locator``'s first line (``whole``: all of it) is in its chat box's view, and still is a
+    moment later (the chat has stopped scrolling)."""
+
+    def shown() -> tuple[bool, list[float]]:
+        top, bottom, box_top, box_bottom = placement = locator.evaluate(_PLACEMENT_JS)
+        return box_top - 1 <= top and (bottom if whole else top + 10) <= box_bottom + 1, placement
+
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+    while not shown()[0] and time.monotonic() < deadline:
+        chat.page.wait_for_timeout(100)
+    chat.page.wait_for_timeout(500)
+    ok, placement = shown()
+    assert ok, f"out of the chat's view: {placement}"
+
+
+def test_a_long_cited_paragraph_leaves_the_answer_in_view(open_chat: Any, settings: Settings) -> None:
+    """Under Sources, a long cited paragraph in full once pushed the answer above the top of the
+    chat (a reader saw the end of a paragraph, not the answer); the entry now quotes the
+    supporting sentence and folds the whole paragraph behind "Whole paragraph"."""
+    from playwright.sync_api import expect
+
+    answer_sentence = "The convention has 9 chapters and 71 articles."
+    rest = " ".join(
+        f"Sentence {i} of this paragraph is about the weather in Hanoi in autumn." for i in range(40)
+    )
+    with fake_chat(settings) as (url, fake):
+        fake.paragraph_override = f"{answer_sentence} {rest}"
+        chat = open_chat(url)
+        message = chat.ask(EXAMPLES[0])
+        answer = message.locator(".qa-answer-text")
+        expect(answer).to_contain_text(answer_sentence)
+        assert_stays_in_view(chat, answer, whole=True)
+
+        source = message.locator(".qa-source").first
+        assert source.locator(".qa-quote mark.qa-support").inner_text() == answer_sentence
+        whole = source.locator("details.qa-source-more .qa-source-text")
+        assert not whole.is_visible()
+        source.locator("details.qa-source-more summary").click()
+        expect(whole).to_be_visible(timeout=UI_TIMEOUT_MS)
+        assert whole.inner_text() == f"{answer_sentence} {rest}"
+        chat.assert_clean()
+
+
+def test_on_a_phone_a_reply_taller_than_the_chat_is_shown_from_its_start(
+    open_chat: Any, settings: Settings
+) -> None:
+    """The chat follows a reply while it is written; a finished reply taller than the chat is
+    then shown from its first line, not left at its end (Gradio's autoscroll did that)."""
+    long_answer = " ".join(["The convention has 9 chapters and 71 articles."] * 30) + " [1]"
+    with fake_chat(settings) as (url, fake):
+        chat = open_chat(url, width=PHONE_WIDTH)
+        chat.ask(EXAMPLES[1])  # something above, so the chat can scroll back too far as well
+        fake.text_override = long_answer
+        message = chat.ask(EXAMPLES[0])
+        height, room = message.evaluate(
+            "el => [el.getBoundingClientRect().height, document.querySelector('#qa-chat').getBoundingClientRect().height]"
+        )
+        assert height > room, f"the check needs a reply taller than the chat: {height} <= {room}"
+        assert_stays_in_view(chat, message.locator(".qa-answer-text"), whole=False)
+        # Its first line is at the top: the question before it is scrolled away, not shown instead.
+        question_bottom, box_top = chat.page.locator("#qa-chat .qa-question").last.evaluate(
+            "el => [el.getBoundingClientRect().bottom, document.querySelector('#qa-chat').getBoundingClientRect().top]"
+        )
+        assert question_bottom < box_top + 40
         chat.assert_clean()
 
 

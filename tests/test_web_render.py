@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from qa.web_render import (
     render_error,
     render_partial,
     render_user,
+    source_quote_html,
     valid_spans,
 )
 
@@ -68,6 +70,8 @@ OUR_TAGS = {
     "th",
     "td",
     "h4",
+    "details",
+    "summary",
 }
 OUR_ATTRIBUTES = {"class", "href", "id", "title", "lang"}
 
@@ -108,7 +112,59 @@ def test_answer_has_linked_marker_and_sources_with_highlighted_support() -> None
     assert "Sources" in html and "000_a.txt ¶6" in html
     # The sentence with the answer's numbers is highlighted, the other one is not.
     assert '<mark class="qa-support">Die Konvention hat 9 Kapitel und 71 Artikel.</mark>' in html
-    assert "Sie wurde in Hanoi unterzeichnet." in html.split("</mark>")[1]
+    quote = html.split('<div class="qa-quote">')[1].split("</div>")[0]
+    assert "Sie wurde" not in quote and quote.endswith(" …")  # the rest is left out of the quote...
+    folded = html.split('<details class="qa-source-more">')[1]
+    assert "</mark> Sie wurde in Hanoi unterzeichnet." in folded  # ...and folded, unmarked
+
+
+def test_a_source_is_quoted_by_its_supporting_sentence_with_the_whole_paragraph_folded() -> None:
+    """Under Sources, the chat quotes what supports the answer and folds the rest away, so a
+    long cited paragraph does not push the answer out of view (the viewer shows it in context)."""
+    text = "First sentence here. The convention has 9 chapters. Last sentence here."
+    middle = (text.index("The"), text.index(" Last"))
+    html = source_quote_html(text, [middle])
+    quote, folded = html.split('<details class="qa-source-more">')
+    assert (
+        quote
+        == '<div class="qa-quote">… <mark class="qa-support">The convention has 9 chapters.</mark> …</div>'
+    )
+    assert folded.startswith("<summary>Whole paragraph</summary>")
+    assert (
+        'First sentence here. <mark class="qa-support">The convention has 9 chapters.</mark> Last' in folded
+    )
+    # Two supporting sentences apart: one ellipsis between them; side by side: a space.
+    apart = source_quote_html(text, [(0, text.index(" The")), (text.index("Last"), len(text))])
+    assert "First sentence here.</mark> … <mark" in apart and not apart.startswith('<div class="qa-quote">…')
+    together = source_quote_html(text, [(0, text.index(" The")), (text.index("The"), text.index(" Last"))])
+    assert "First sentence here.</mark> <mark" in together and together.count("…") == 1
+
+
+def test_a_source_wholly_quoted_has_nothing_to_unfold() -> None:
+    text = "The convention has 9 chapters and 71 articles."
+    html = source_quote_html(text, [(0, len(text))])
+    assert html == f'<div class="qa-quote"><mark class="qa-support">{text}</mark></div>'
+    assert source_quote_html("Short.", []) == '<div class="qa-quote">Short.</div>'  # unmarked: no support
+
+
+def test_a_source_without_a_supporting_sentence_is_quoted_from_its_start_unmarked() -> None:
+    text = ("Word " * 100).strip()  # 499 characters
+    html = source_quote_html(text, [])
+    quote = html.split("</div>")[0]
+    assert "<mark" not in html and quote.endswith(" …")
+    shown = quote.removeprefix('<div class="qa-quote">').removesuffix(" …")
+    assert len(shown) <= 200 and text.startswith(shown) and shown.endswith("Word")  # cut between words
+    assert f'<div class="qa-source-text">{text}</div>' in html  # the whole of it, folded
+    # Spans that do not fit the text (a stale or forged support) count as none.
+    assert source_quote_html(text, [(450, 900)]) == html
+
+
+@pytest.mark.parametrize("evil", [SCRIPT, IMG])
+def test_source_quotes_are_escaped(evil: str) -> None:
+    text = f"Before {evil}. The answer {evil} is here. After {evil}."
+    html = source_quote_html(text, [(text.index("The"), text.index(" After"))])
+    assert evil not in html and escape(evil) in html
+    no_active_html(html)
 
 
 def test_answer_without_markers_gets_them_from_citation_order() -> None:
