@@ -25,20 +25,18 @@ from typing import Any
 from qa.config import PROJECT_ROOT, Settings
 from qa.corpus import load_corpus
 from qa.models import Answer, Citation
-from qa.web import build_app, launch_options
+from qa.web import SCROLL_BOX_JS, build_app, launch_options
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SETTLE_MS = 800  # after the reply is final: time for the chat to finish scrolling
 # [answer text top, bottom, scroll box top, bottom, reply height]
-PLACEMENT_JS = """el => {
-    let box = el.parentElement;
-    while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY)))
-        box = box.parentElement;
+PLACEMENT_JS = f"""el => {{
+    const box = ({SCROLL_BOX_JS})(el);
     const r = el.getBoundingClientRect();
-    const b = box ? box.getBoundingClientRect() : {top: 0, bottom: window.innerHeight};
+    const b = box ? box.getBoundingClientRect() : {{top: 0, bottom: window.innerHeight}};
     return [r.top, r.bottom, b.top, b.bottom, el.closest('.qa-answer').getBoundingClientRect().height];
-}"""
+}}"""
 
 
 def free_port() -> int:

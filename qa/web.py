@@ -107,13 +107,15 @@ watch('value', () => {
 # to its end had left the reader looking at the last lines of a cited paragraph, not at the
 # answer). Gradio's own autoscroll (always to the end) is off. A MutationObserver sees each
 # change to the messages, so this runs after the chat has drawn them, whatever their timing.
+# The nearest element around ``el`` that scrolls (null: none does), as a JavaScript function.
+SCROLL_BOX_JS = """(el) => {
+  let box = el.parentElement;
+  while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY)))
+    box = box.parentElement;
+  return box;
+}"""
 CHAT_SCROLL_JS = """() => {
-  const scrollBox = (el) => {
-    let box = el.parentElement;
-    while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY)))
-      box = box.parentElement;
-    return box;
-  };
+  const scrollBox = SCROLL_BOX;
   const follow = (chat) => {
     const replies = chat.querySelectorAll('.qa-question, .qa-answer, .qa-error, .qa-stopped');
     const last = replies[replies.length - 1];
@@ -132,7 +134,7 @@ CHAT_SCROLL_JS = """() => {
     new MutationObserver(() => follow(chat)).observe(chat, {childList: true, subtree: true, characterData: true});
   };
   attach(100);
-}"""
+}""".replace("SCROLL_BOX", SCROLL_BOX_JS)
 
 # Lock and unlock the question box and Send button in the browser (see the clear buttons).
 _QUESTION_CONTROLS = "document.querySelectorAll('#qa-question textarea, #qa-send')"

@@ -22,7 +22,7 @@ from qa.config import Settings
 from qa.corpus import Corpus, load_corpus
 from qa.models import Answer
 from qa.translation import Translator
-from qa.web import EXAMPLES, build_app
+from qa.web import EXAMPLES, SCROLL_BOX_JS, build_app
 from qa.web_render import cite_href, parse_cite_ref
 from tests.web_fakes import FakeBackend, running
 
@@ -294,14 +294,12 @@ def test_on_a_phone_a_cited_paragraph_opens_at_its_first_line(open_chat: Any, se
 
 # Where an element is drawn and where its scrolling box shows things (the window when nothing
 # around it scrolls): [top, bottom, box top, box bottom].
-_PLACEMENT_JS = """el => {
-    let box = el.parentElement;
-    while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY)))
-        box = box.parentElement;
+_PLACEMENT_JS = f"""el => {{
+    const box = ({SCROLL_BOX_JS})(el);
     const r = el.getBoundingClientRect();
-    const b = box ? box.getBoundingClientRect() : {top: 0, bottom: window.innerHeight};
+    const b = box ? box.getBoundingClientRect() : {{top: 0, bottom: window.innerHeight}};
     return [r.top, r.bottom, b.top, b.bottom];
-}"""
+}}"""
 
 
 def assert_stays_in_view(chat: ChatPage, locator: Any, *, whole: bool) -> None:
