@@ -53,6 +53,8 @@ ALLOWED_TAGS = {
     "th",
     "td",
     "h4",
+    "details",
+    "summary",
 }
 ALLOWED_ATTRIBUTES = {"class", "href", "title", "id"}
 MARKUP = st.sampled_from(
