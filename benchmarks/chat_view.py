@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.config import PROJECT_ROOT, Settings
-from qa.corpus import load_corpus
+from qa.corpus import Corpus, load_corpus
 from qa.models import Answer, Citation
 from qa.web import SCROLL_BOX_JS, build_app, launch_options
 
@@ -45,9 +45,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def stored_answers(report_path: Path, settings: Settings) -> dict[str, Answer]:
+def stored_answers(report_path: Path, corpus: Corpus) -> dict[str, Answer]:
     """The report's answers to first questions that found an answer, by question."""
-    corpus = load_corpus(settings.sources_dir)
     answers = {}
     for item in json.loads(report_path.read_text(encoding="utf-8"))["items"]:
         got = item["answer"]
@@ -80,9 +79,9 @@ def main() -> None:
         settings = Settings(
             sources_dir=PROJECT_ROOT / "seeds", index_dir=Path(tmp) / "index", llm="extractive"
         )
-        answers = stored_answers(args.report, settings)
-        questions = list(answers)[: args.limit]
         corpus = load_corpus(settings.sources_dir)
+        answers = stored_answers(args.report, corpus)
+        questions = list(answers)[: args.limit]
 
         def stream(question: str, _history: Any) -> Iterator[str | Answer]:
             yield answers[question].text

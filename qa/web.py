@@ -101,12 +101,6 @@ watch('value', () => {
 });
 """
 
-# Runs in the browser once the page has loaded: the chat's scrolling. While a reply is being
-# written the chat follows it to its end; a finished reply is shown from its first line when it
-# is taller than the chat (a long answer with its Sources, most often on a phone: following it
-# to its end had left the reader looking at the last lines of a cited paragraph, not at the
-# answer). Gradio's own autoscroll (always to the end) is off. A MutationObserver sees each
-# change to the messages, so this runs after the chat has drawn them, whatever their timing.
 # The nearest element around ``el`` that scrolls (null: none does), as a JavaScript function.
 SCROLL_BOX_JS = """(el) => {
   let box = el.parentElement;
@@ -114,6 +108,13 @@ SCROLL_BOX_JS = """(el) => {
     box = box.parentElement;
   return box;
 }"""
+
+# Runs in the browser once the page has loaded: the chat's scrolling. While a reply is being
+# written the chat follows it to its end; a finished reply is shown from its first line when it
+# is taller than the chat (a long answer with its Sources, most often on a phone: following it
+# to its end had left the reader looking at the last lines of a cited paragraph, not at the
+# answer). Gradio's own autoscroll (always to the end) is off. A MutationObserver sees each
+# change to the messages, so this runs after the chat has drawn them, whatever their timing.
 CHAT_SCROLL_JS = """() => {
   const scrollBox = SCROLL_BOX;
   const follow = (chat) => {

@@ -107,13 +107,18 @@ def text_html(text: str) -> str:
     return escape(text).replace("\r\n", "\n").replace("\n", "<br>")
 
 
+def _support_mark(text: str) -> str:
+    """``text`` escaped and marked as supporting the answer."""
+    return f'<mark class="qa-support">{text_html(text)}</mark>'
+
+
 def highlighted_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """``text`` escaped, with each span wrapped in ``<mark>``."""
     out: list[str] = []
     pos = 0
     for begin, end in spans:
         out.append(text_html(text[pos:begin]))
-        out.append(f'<mark class="qa-support">{text_html(text[begin:end])}</mark>')
+        out.append(_support_mark(text[begin:end]))
         pos = end
     out.append(text_html(text[pos:]))
     return "".join(out)
@@ -148,8 +153,8 @@ def source_quote_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
             pieces.append(f" {ELLIPSIS} " if pieces else f"{ELLIPSIS} ")
         elif pieces:
             pieces.append(" ")
-        body = text_html(text[begin:end].strip())
-        pieces.append(f'<mark class="qa-support">{body}</mark>' if kept else body)
+        piece = text[begin:end].strip()
+        pieces.append(_support_mark(piece) if kept else text_html(piece))
         pos = end
     if text[pos:].strip():
         left_out = True
