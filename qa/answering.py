@@ -5,7 +5,8 @@ history); retrieve (with ``QA_RERANK=llm``, let the model reorder what was retri
 show the model a few numbered sources; stream its JSON reply (the
 "answer" field streams as text); map source numbers to paragraphs, dropping invented
 ones; check that every number in the answer occurs in a cited paragraph, that no full name
-in it is one the articles never mention, and that it gives a count when asked how many;
+in it is one the articles never mention, that it gives a count when asked how many, and that
+the question is not anchored to a year that no article states;
 abstain in the question's language when the model says the sources do not answer or a check
 fails.
 
@@ -36,7 +37,9 @@ from qa.errors import InputError
 from qa.grounding import (
     answer_schema,
     corpus_vocabulary,
+    corpus_years,
     counts_something_else,
+    echoes_question_number,
     ground,
     leaks_prompt,
     map_sources,
@@ -47,6 +50,7 @@ from qa.grounding import (
     prune_citations,
     repeats_question,
     shares_nothing,
+    unknown_question_years,
 )
 from qa.lang import answer_language, detect_language
 from qa.llm import chat
@@ -56,6 +60,8 @@ from qa.translation import length_limit, read_translation, unwrap
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+    from qa.corpus import Corpus
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +246,14 @@ class _Run:
             if failed:
                 check.ok = False
                 check.problems.append(problem)
+        if unknown := self._unknown_years(parsed.text):
+            check.ok = False
+            check.problems.append(unknown)
+        if echoed := echoes_question_number(parsed.text, [p.text for p in context], self.asked):
+            check.ok = False
+            check.problems.append(
+                f"the answer takes the question's number {', '.join(sorted(echoed, key=int))}, which no source states"
+            )
         if not check.ok:
             yield from self._abstain(context, "; ".join(check.problems))
             return
@@ -307,10 +321,14 @@ class _Run:
     # --- extractive path -----------------------------------------------------------------
 
     def _extractive(self, fallback_reason: str | None) -> Iterator[str | Answer]:
-        from qa.extractive import Extract, extract_answer
+        from qa.extractive import Extract, NoExtract, extract_answer
 
         context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
         result = extract_answer(self.query, context, self.retriever, self.settings, asked=self.question)
+        # A quoted sentence is picked for its closeness to the question; a year in it is not set
+        # against the question's, so it does not vouch for the question (see _unknown_years).
+        if isinstance(result, Extract) and (unknown := self._unknown_years("")):
+            result = NoExtract(unknown)
         if isinstance(result, Extract):
             text, citations, reason = result.text, result.citations, None
         else:
@@ -348,19 +366,38 @@ class _Run:
     def _full(self, passage: Passage) -> Passage:
         return full_paragraph(self.retriever, passage)
 
+    def _corpus(self) -> Corpus | None:
+        """The retriever's corpus, for the checks that look at every article; None when the
+        retriever has none to give."""
+        from qa.errors import QAError
+
+        try:
+            corpus: Corpus = self.retriever.corpus
+        except (QAError, AttributeError) as exc:
+            log.debug("no corpus for the checks (%s); using the retrieved passages", exc)
+            return None
+        return corpus
+
     def _vocabulary(self) -> frozenset[str] | None:
         """The corpus's word stems for the name check; None (the retrieved passages') when the
         retriever has no corpus to give."""
         if self.settings.check_names != "corpus":
             return None
-        from qa.errors import QAError
+        corpus = self._corpus()
+        return None if corpus is None else corpus_vocabulary(corpus)
 
-        try:
-            corpus = self.retriever.corpus
-        except (QAError, AttributeError) as exc:
-            log.debug("no corpus for the name check (%s); using the retrieved passages", exc)
+    def _unknown_years(self, answer: str) -> str | None:
+        """Why ``answer`` cannot be from the articles when the question is anchored to a year
+        none of them states (:func:`qa.grounding.unknown_question_years`); None otherwise, and
+        when the retriever has no corpus. ``answer`` is what the model wrote; empty for a quote,
+        whose years are not set against the question's."""
+        corpus = self._corpus()
+        if corpus is None:
             return None
-        return corpus_vocabulary(corpus)
+        missing = unknown_question_years(self.asked, answer, corpus_years(corpus))
+        if not missing:
+            return None
+        return f"the question's year {', '.join(sorted(missing))} is in no article"
 
 
 def full_paragraph(retriever: Any, passage: Passage) -> Passage:

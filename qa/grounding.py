@@ -11,6 +11,7 @@ import json
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -256,29 +257,41 @@ def outside_names(answer: str, vocabulary: frozenset[str] | set[str], question: 
     return outside
 
 
-_VOCABULARY_CACHE: dict[tuple[str, ...], frozenset[str]] = {}
-_VOCABULARY_LOCK = threading.Lock()
-_VOCABULARY_CACHE_SIZE = 4
+_CORPUS_CACHE: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+_CORPUS_LOCK = threading.Lock()
+_CORPUS_CACHE_SIZE = 8
+
+
+def _per_corpus(corpus: Corpus, kind: str, of_text: Callable[[str], set[str]]) -> frozenset[str]:
+    """The union of ``of_text`` over every paragraph of ``corpus``, computed once per ``kind`` and
+    set of source files (keyed by their hashes)."""
+    key = (kind, tuple(sorted(d.sha256 for d in corpus.documents)))
+    with _CORPUS_LOCK:
+        cached = _CORPUS_CACHE.get(key)
+    if cached is not None:
+        return cached
+    found: set[str] = set()
+    for doc in corpus.documents:
+        for paragraph in doc.paragraphs:
+            found |= of_text(paragraph.text)
+    result = frozenset(found)
+    with _CORPUS_LOCK:
+        while len(_CORPUS_CACHE) >= _CORPUS_CACHE_SIZE:
+            _CORPUS_CACHE.pop(next(iter(_CORPUS_CACHE)))
+        _CORPUS_CACHE[key] = result
+    return result
 
 
 def corpus_vocabulary(corpus: Corpus) -> frozenset[str]:
     """The word stems of every paragraph of ``corpus`` (as :func:`unsupported_names` compares
-    them), computed once per set of source files (keyed by their hashes)."""
-    key = tuple(sorted(d.sha256 for d in corpus.documents))
-    with _VOCABULARY_LOCK:
-        cached = _VOCABULARY_CACHE.get(key)
-    if cached is not None:
-        return cached
-    stems: set[str] = set()
-    for doc in corpus.documents:
-        for paragraph in doc.paragraphs:
-            stems |= _stems(paragraph.text)
-    vocabulary = frozenset(stems)
-    with _VOCABULARY_LOCK:
-        while len(_VOCABULARY_CACHE) >= _VOCABULARY_CACHE_SIZE:
-            _VOCABULARY_CACHE.pop(next(iter(_VOCABULARY_CACHE)))
-        _VOCABULARY_CACHE[key] = vocabulary
-    return vocabulary
+    them), computed once per set of source files."""
+    return _per_corpus(corpus, "stems", _stems)
+
+
+def corpus_years(corpus: Corpus) -> frozenset[str]:
+    """Every year a paragraph of ``corpus`` states in digits, computed once per set of source
+    files."""
+    return _per_corpus(corpus, "years", years_in)
 
 
 def support_score(answer: str, passage: Passage) -> float:
@@ -575,6 +588,53 @@ def counts_something_else(answer: str, question: str) -> bool:
     if duration:  # a duration or a length: any count may answer it
         return not (speaks_of_time or kinds or states_quantity(answer))
     return bool(kinds) and all(k == "time" for k in kinds)
+
+
+# A year: four digits from 1000 to 2999, not part of a longer number ("2022", "år 1975").
+_YEAR = re.compile(r"(?<![\d.,])[12]\d{3}(?![\d]|[.,]\d)")
+
+
+def years_in(text: str) -> set[str]:
+    """The years ``text`` states in digits."""
+    return set(_YEAR.findall(text))
+
+
+def unknown_question_years(question: str, answer: str, known: frozenset[str] | set[str]) -> set[str]:
+    """The years of ``question`` that no article states, ``known`` being the years the articles
+    state (:func:`corpus_years`): "Vilket land vann fotbolls-VM år 2022?" when no article
+    mentions 2022. Whatever the articles say, it is not about the year the question is anchored
+    to, so an answer to it comes from elsewhere ("Vietnam").
+
+    Empty when ``answer`` sets a year of its own against the question's ("No, in 2025." to "Was
+    it signed in 2023?"): that year passed the grounding check, so a source states it. Only
+    years: other numbers in a question are often a comparison or background ("more than 100
+    articles", "of the 193 member states") that the articles answer without stating them."""
+    asked = years_in(question)
+    missing = asked - set(known)
+    if not missing or years_in(answer) - asked:
+        return set()
+    return missing
+
+
+# Below this, a number may be a day or a month of a date ("24/12/2024": the articles write
+# "Dezember"), so a question's number is only taken for a premise from it on.
+_PREMISE_FROM = 32
+
+
+def echoes_question_number(answer: str, sources: list[str], question: str) -> set[str]:
+    """The numbers (from 32 on) that ``answer`` takes from ``question`` and no source states, when
+    it states no number of a source of its own: "Ja, die Konvention hat mehr als 100 Artikel." to
+    "Hat die Konvention mehr als 100 Artikel?" (the sources say 71). The number check lets a
+    number of the question through (an answer may repeat it), so the model can confirm a premise
+    the sources do not support; an answer that gives the sources' own figure ("Nein, 71
+    Artikel.", "Ja, 110 Länder.") passes."""
+    stated = numbers_in(answer)
+    asked = numbers_in(question)
+    in_sources: set[str] = set().union(*(numbers_in(text) for text in sources))
+    echoed = {n for n in stated & asked if int(n) >= _PREMISE_FROM and n not in in_sources}
+    if not echoed or (stated - asked) & in_sources:
+        return set()
+    return echoed
 
 
 def leaks_prompt(answer: str, system_prompt: str, shingle: int = 6) -> bool:

@@ -24,6 +24,7 @@ from qa.answering import (
 from qa.config import Settings
 from qa.corpus import Corpus
 from qa.errors import BackendError, InputError, QAError
+from qa.grounding import years_in
 from qa.llm import TransientBackendError
 from qa.models import Answer, Passage
 from qa.prompts import message, render
@@ -440,6 +441,72 @@ def test_an_answer_without_a_number_to_a_how_many_question_is_an_abstention(
         "What is the Hanoi Convention?", settings=llm_settings, retriever=retriever, chat_model=fake(evasive)
     )
     assert other.found and other.abstention_reason is None
+
+
+def test_an_answer_to_a_question_about_a_year_no_article_states_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    """ "Vilket land vann fotbolls-VM för herrar år 2022?" answered "Vietnam" (the local model,
+    2026-12-05): a name from the sources, cited, and no article mentions 2022 at all."""
+    question = "Vilket land vann fotbolls-VM för herrar år 2022?"
+    vietnam = reply("Vietnam", [1])
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(vietnam))
+    assert not result.found and result.citations == []
+    assert result.abstention_reason == "the question's year 2022 is in no article"
+    # A year the articles state is no reason to abstain.
+    other = answer(
+        question.replace("2022", "2025"), settings=llm_settings, retriever=retriever, chat_model=fake(vietnam)
+    )
+    assert other.found and other.abstention_reason is None
+
+
+def test_an_answer_correcting_the_year_of_a_question_is_kept(llm_settings: Settings, corpus: Corpus) -> None:
+    adoption = ("004_f4e3faa662122174.txt", 1)  # "Op 24 december 2024 nam de Algemene Vergadering …"
+    signing = ("002_fdb1f30901b7e10f.txt", 1)  # "… du 24 au 25 octobre." (no year)
+    refs = FakeRetriever(corpus, [adoption, signing])
+    assert years_in(corpus.paragraph(*adoption).text) == {"2024"}
+    correction = reply("No, the General Assembly adopted it in 2024.", [1])
+    result = answer(
+        "Did the General Assembly adopt the convention in 2023?",
+        settings=llm_settings,
+        retriever=refs,
+        chat_model=fake(correction),
+    )
+    assert result.found, result.abstention_reason
+    assert [c.marker() for c in result.citations] == ["[004_f4e3faa662122174.txt ¶1]"]
+
+
+def test_an_answer_confirming_a_number_no_source_states_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    """ "Hat die Konvention 50 Kapitel?" answered "Ja, die Konvention hat 50 Kapitel." (the local
+    model, 2026-12-05; the sources say 9): the number check lets the question's own number through."""
+    question = "Hat die Konvention 50 Kapitel?"
+    confirmed = reply("Ja, die Konvention hat 50 Kapitel.", [1])
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(confirmed))
+    assert not result.found and result.citations == []
+    assert result.abstention_reason == "the answer takes the question's number 50, which no source states"
+    corrected = reply("Nein, die Konvention hat 9 Kapitel.", [1])
+    other = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(corrected))
+    assert other.found and [c.marker() for c in other.citations] == ["[000_471dacd1b07f6ea5.txt ¶6]"]
+
+
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        ("How many chapters did the convention have in 2021?", False),
+        ("How many chapters did the convention have in 2025?", True),
+    ],
+)
+def test_extractive_does_not_quote_for_a_question_about_a_year_no_article_states(
+    settings: Settings, corpus: Corpus, question: str, found: bool
+) -> None:
+    s = settings.model_copy(update={"llm": "extractive"})
+    result = answer(question, settings=s, retriever=FakeRetriever(corpus, [CHAPTERS]))
+    assert result.found is found, result.abstention_reason
+    if not found:
+        assert result.citations == []
+        assert result.abstention_reason == "the question's year 2021 is in no article"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ from qa.grounding import (
     answer_schema,
     best_support,
     corpus_vocabulary,
+    corpus_years,
     counts_something_else,
+    echoes_question_number,
     ground,
     leaks_prompt,
     looks_like_abstention,
@@ -23,8 +25,10 @@ from qa.grounding import (
     repeats_question,
     shares_nothing,
     strip_markers,
+    unknown_question_years,
     unsupported_names,
     unsupported_numbers,
+    years_in,
 )
 from qa.models import Passage
 from tests.conftest import SEEDS
@@ -371,3 +375,76 @@ def test_an_answer_that_counts_something_else_than_asked(answer: str, question: 
 )
 def test_an_answer_that_counts_what_is_asked_or_nothing_clear(answer: str, question: str) -> None:
     assert not counts_something_else(answer, question)
+
+
+def test_the_articles_years_are_the_years_they_state() -> None:
+    # 2024 (adoption by the General Assembly) and 2025 (signing); the source links' long digit
+    # runs (…20251025212017980.htm) are not years.
+    assert corpus_years(load_corpus(SEEDS)) == {"2024", "2025"}
+    assert years_in("in 2022, 1975 und 2.000, 20251025, 1.5, 3000") == {"2022", "1975"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vilket land vann fotbolls-VM för herrar år 2022?",
+        "Who won the Nobel Peace Prize in 2021?",
+        "Was the Hanoi Convention signed in 2023?",
+    ],
+)
+def test_a_question_about_a_year_no_article_states_cannot_be_answered_from_them(question: str) -> None:
+    known = corpus_years(load_corpus(SEEDS))
+    missing = unknown_question_years(question, "Vietnam", known)
+    assert missing == years_in(question) and missing
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # The articles state the year.
+        ("Was the convention adopted on 24/12/2024?", "Yes."),
+        ("Was geschah 2025 in Hanoi?", "Die Unterzeichnung."),
+        # No year in the question; other numbers are comparisons or background, not anchors.
+        ("Hat die Konvention mehr als 100 Artikel?", "Nein."),
+        ("Sur les 193 États membres, combien ont signé ?", "72"),
+        # The answer sets a year of its own against the question's (a false premise corrected).
+        ("Was the Hanoi Convention signed in 2023?", "No, it was signed in October 2025."),
+    ],
+)
+def test_a_question_without_an_unknown_year_or_an_answer_correcting_it_passes(
+    question: str, answer: str
+) -> None:
+    assert unknown_question_years(question, answer, corpus_years(load_corpus(SEEDS))) == set()
+
+
+CHAPTERS_DE = "Die Hanoi-Konvention, bestehend aus 9 Kapiteln und 71 Artikeln, ist das Ergebnis."
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "echoed"),
+    [
+        # Answers of the local model (2026-12-05) confirming a premise no source states.
+        ("Ja, die Konvention hat mehr als 100 Artikel.", "Hat die Konvention mehr als 100 Artikel?", {"100"}),
+        ("Ja, die Konvention hat 50 Kapitel.", "Hat die Konvention 50 Kapitel?", {"50"}),
+        ("No, it was not signed in 2023.", "Was it signed in 2023?", {"2023"}),
+    ],
+)
+def test_an_answer_resting_on_the_questions_number_alone_echoes_it(
+    answer: str, question: str, echoed: set[str]
+) -> None:
+    assert echoes_question_number(answer, [CHAPTERS_DE], question) == echoed
+
+
+@pytest.mark.parametrize(
+    ("answer", "question"),
+    [
+        ("Nein, sie hat 71 Artikel.", "Hat die Konvention mehr als 100 Artikel?"),  # the sources' figure
+        ("Ja, genau 71 Artikel.", "Hat die Konvention genau 71 Artikel?"),  # the sources state it
+        ("Ja.", "Hat die Konvention mehr als 100 Artikel?"),  # no number taken (other checks judge it)
+        ("Yes, on 24/12/2024.", "Was it adopted on 24/12/2024?"),  # a date's day and month
+    ],
+)
+def test_an_answer_with_the_sources_number_or_without_the_questions_passes(
+    answer: str, question: str
+) -> None:
+    assert echoes_question_number(answer, [CHAPTERS_DE, "Am 24. Dezember 2024."], question) == set()

@@ -1,0 +1,66 @@
+"""Probe: questions with a number in them, each answered with the question-number rules off and on.
+
+    .venv/bin/python benchmarks/question_numbers.py [QUESTIONS_FILE]
+
+The rules: a question anchored to a year no article states gets an abstention
+(``qa.grounding.unknown_question_years``), and so does an answer that takes a number of the
+question no source states without giving a number of the sources (``echoes_question_number``).
+Asks every question of QUESTIONS_FILE (one per line; default ``benchmarks/number_questions.txt``:
+twelve questions written before the year rule was built, kept out of the known-answers set; six
+anchored to a year no article states, the others with a comparison, a background figure or a
+numeric date; ``benchmarks/number_premise_questions.txt``: twelve yes/no questions with a count,
+half of them a false premise, written before the echo rule was built) twice through the
+configured backend: with both rules patched out and as shipped. Prints a table of both answers
+with the reasons for each abstention, the years the question has that no article states, and
+counts the answers each way. See README "Answers and backends".
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from unittest import mock
+
+from common import questions_from_command_line
+from rich.console import Console
+from rich.table import Table
+
+import qa
+from qa.config import load_settings
+from qa.grounding import corpus_years, years_in
+from qa.retrieve import get_retriever
+
+DEFAULT_QUESTIONS = Path(__file__).with_name("number_questions.txt")
+
+
+def main() -> int:
+    questions = questions_from_command_line(__doc__.split("\n\n")[0], DEFAULT_QUESTIONS)
+    settings = load_settings()
+    retriever = get_retriever(settings)
+    known = corpus_years(retriever.corpus)
+    table = Table("question", "years in no article", "rules off", "rules on")
+    answered = {"off": 0, "on": 0}
+    for question in questions:
+        cells = []
+        for mode in answered:
+            if mode == "off":
+                with (
+                    mock.patch("qa.answering.unknown_question_years", return_value=set()),
+                    mock.patch("qa.answering.echoes_question_number", return_value=set()),
+                ):
+                    result = qa.answer(question, settings=settings, retriever=retriever)
+            else:
+                result = qa.answer(question, settings=settings, retriever=retriever)
+            answered[mode] += result.found
+            why = "" if result.found else f" ({result.abstention_reason})"
+            cells.append(("answered: " if result.found else "abstained: ") + result.text + why)
+        table.add_row(question, ", ".join(sorted(years_in(question) - known)) or "-", *cells)
+    console = Console()
+    console.print(table)
+    for mode, count in answered.items():
+        console.print(f"rules {mode}: {count} of {len(questions)} questions answered")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
