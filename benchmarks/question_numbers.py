@@ -1,16 +1,18 @@
-"""Probe: questions with a number in them, each answered with the question-number rules off and on.
+"""Probe: questions with a number in them, each answered with the number rules off and on.
 
     .venv/bin/python benchmarks/question_numbers.py [QUESTIONS_FILE]
 
 The rules: a question anchored to a year no article states gets an abstention
 (``qa.grounding.unknown_question_years``), and so does an answer that takes a number of the
-question no source states without giving a number of the sources (``echoes_question_number``).
+question no source states without giving a number of the sources (``echoes_question_number``),
+and so does a count whose number a cited same-language paragraph uses for something else
+(``recounts_a_source``).
 Asks every question of QUESTIONS_FILE (one per line; default ``benchmarks/number_questions.txt``:
-twelve questions written before the year rule was built, kept out of the known-answers set; six
+twelve questions written before the year rule was built, kept out of the known-answers set; eight
 anchored to a year no article states, the others with a comparison, a background figure or a
 numeric date; ``benchmarks/number_premise_questions.txt``: twelve yes/no questions with a count,
 half of them a false premise, written before the echo rule was built) twice through the
-configured backend: with both rules patched out and as shipped. Prints a table of both answers
+configured backend: with the three rules patched out and as shipped. Prints a table of both answers
 with the reasons for each abstention, the years the question has that no article states, and
 counts the answers each way. See README "Answers and backends".
 """
@@ -47,6 +49,7 @@ def main() -> int:
                 with (
                     mock.patch("qa.answering.unknown_question_years", return_value=set()),
                     mock.patch("qa.answering.echoes_question_number", return_value=set()),
+                    mock.patch("qa.answering.recounts_a_source", return_value=[]),
                 ):
                     result = qa.answer(question, settings=settings, retriever=retriever)
             else:

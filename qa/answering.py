@@ -5,8 +5,10 @@ history); retrieve (with ``QA_RERANK=llm``, let the model reorder what was retri
 show the model a few numbered sources; stream its JSON reply (the
 "answer" field streams as text); map source numbers to paragraphs, dropping invented
 ones; check that every number in the answer occurs in a cited paragraph, that no full name
-in it is one the articles never mention, that it gives a count when asked how many, and that
-the question is not anchored to a year that no article states;
+in it is one the articles never mention, that it gives a count when asked how many, that a
+count in it counts what a cited paragraph counts with that number, that it does not rest on a
+number of the question no source states, and that the question is not anchored to a year no
+article states;
 abstain in the question's language when the model says the sources do not answer or a check
 fails.
 
@@ -48,6 +50,7 @@ from qa.grounding import (
     outside_names,
     parse_reply,
     prune_citations,
+    recounts_a_source,
     repeats_question,
     shares_nothing,
     unknown_question_years,
@@ -249,6 +252,11 @@ class _Run:
         if unknown := self._unknown_years(parsed.text):
             check.ok = False
             check.problems.append(unknown)
+        if recounted := recounts_a_source(parsed.text, check.citations, self.lang):
+            check.ok = False
+            check.problems.append(
+                f"the answer's {', '.join(recounted)} counts something else in the cited source"
+            )
         if echoed := echoes_question_number(parsed.text, [p.text for p in context], self.asked):
             check.ok = False
             check.problems.append(

@@ -637,6 +637,44 @@ def echoes_question_number(answer: str, sources: list[str], question: str) -> se
     return echoed
 
 
+def _counts(text: str) -> list[tuple[str, str | None]]:
+    """Each count in digits in ``text`` (not a year) with what it counts: the folded word after it
+    (past "of", "de", "d'"), or None when that is not a noun (a function word, a month, the end)."""
+    words = _WORD.findall(_fold(text))
+    counts: list[tuple[str, str | None]] = []
+    for i, word in enumerate(words):
+        if not (word.isdigit() and _is_count(word)):
+            continue
+        j = i + 1
+        while j < len(words) and words[j] in _COUNT_LINKS:
+            j += 1
+        following = words[j] if j < len(words) else ""
+        noun = following.isalpha() and len(following) >= 4 and following not in _NOT_COUNTED | _MONTHS
+        counts.append((word.lstrip("0") or "0", following if noun else None))
+    return counts
+
+
+def recounts_a_source(answer: str, cited: list[Passage], lang: str) -> list[str]:
+    """Counts of ``answer`` whose number the ``cited`` paragraphs written in ``lang`` (the
+    question's language, so the answer's) use for something else: "9 Staaten" when the cited
+    German paragraph has "9 Kapiteln" and no other 9. The model took the number and changed what
+    it counts. Nouns are compared by their first five letters (inflections: "Kapitel"/"Kapiteln"
+    agree), so only paragraphs in the answer's language can be compared; a count that any cited
+    paragraph, in any language, gives with the answer's noun passes (an answer copied from a
+    source in another language: "9 hoofdstukken"), and so does a number a paragraph uses with no
+    noun after it ("71", "am 25.") or that none of them has."""
+    flagged = []
+    for number, noun in _counts(answer):
+        if noun is None:
+            continue
+        used = [(p.lang, other) for p in cited for n, other in _counts(p.text) if n == number]
+        same = [other for language, other in used if language == lang]
+        if not same or None in same or any(other and other[:5] == noun[:5] for _, other in used):
+            continue
+        flagged.append(f"{number} {noun}")
+    return flagged
+
+
 def leaks_prompt(answer: str, system_prompt: str, shingle: int = 6) -> bool:
     """True when ``answer`` repeats any run of ``shingle`` consecutive words of the system prompt."""
     prompt_words = _WORD.findall(_fold(system_prompt))

@@ -476,6 +476,22 @@ def test_an_answer_correcting_the_year_of_a_question_is_kept(llm_settings: Setti
     assert [c.marker() for c in result.citations] == ["[004_f4e3faa662122174.txt ¶1]"]
 
 
+def test_a_count_of_a_same_language_source_given_to_something_else_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    """ "Wie viele Staaten haben das Übereinkommen in Hanoi unterzeichnet?" answered "9 Staaten …"
+    from the German "9 Kapiteln und 71 Artikeln" (the local model, 2026-12-05)."""
+    question = "Wie viele Staaten haben das Übereinkommen in Hanoi unterzeichnet?"
+    states = reply("9 Staaten haben das Übereinkommen in Hanoi unterzeichnet.", [1])
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(states))
+    assert not result.found and result.citations == []
+    assert result.abstention_reason == "the answer's 9 staaten counts something else in the cited source"
+    # Cited from the French paragraph only ("9 chapitres"): another language, not compared.
+    french = reply("9 Staaten haben das Übereinkommen in Hanoi unterzeichnet.", [3])
+    other = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(french))
+    assert other.found and [c.marker() for c in other.citations] == ["[002_fdb1f30901b7e10f.txt ¶6]"]
+
+
 def test_an_answer_confirming_a_number_no_source_states_is_an_abstention(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:

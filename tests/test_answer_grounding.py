@@ -22,6 +22,7 @@ from qa.grounding import (
     outside_names,
     parse_reply,
     prune_citations,
+    recounts_a_source,
     repeats_question,
     shares_nothing,
     strip_markers,
@@ -448,3 +449,42 @@ def test_an_answer_with_the_sources_number_or_without_the_questions_passes(
     answer: str, question: str
 ) -> None:
     assert echoes_question_number(answer, [CHAPTERS_DE, "Am 24. Dezember 2024."], question) == set()
+
+
+def de(text: str) -> Passage:
+    return Passage("de.txt", 1, text, 1.0, "de")
+
+
+CHAPTERS_NL = Passage("nl.txt", 1, "Het verdrag telt 9 hoofdstukken en 71 artikelen.", 1.0, "nl")
+
+
+@pytest.mark.parametrize(
+    ("answer", "recounted"),
+    [
+        # The local model, 2026-12-05: the chapters' 9 given as a number of states / countries.
+        ("9 Staaten haben das Übereinkommen in Hanoi unterzeichnet.", ["9 staaten"]),
+        ("Es sind 9 Länder.", ["9 lander"]),
+    ],
+)
+def test_a_count_of_the_source_given_to_something_else_is_caught(answer: str, recounted: list[str]) -> None:
+    assert recounts_a_source(answer, [de(CHAPTERS_DE)], "de") == recounted
+
+
+@pytest.mark.parametrize(
+    ("answer", "cited", "lang"),
+    [
+        ("9 Kapitel", [de(CHAPTERS_DE)], "de"),  # an inflection of the source's noun
+        ("Die Konvention hat 71 Artikel.", [de(CHAPTERS_DE)], "de"),
+        ("71", [de(CHAPTERS_DE)], "de"),  # nothing counted
+        ("9 Staaten.", [de(CHAPTERS_DE)], "fr"),  # no source in the answer's language to compare
+        ("12 Staaten.", [de(CHAPTERS_DE)], "de"),  # a number the source lacks (the number check's job)
+        ("9 Staaten.", [de(CHAPTERS_DE), de("Am 9. Oktober.")], "de"),  # a 9 with no noun: left alone
+        ("9 Staaten.", [de(CHAPTERS_DE), de("Es unterzeichneten 9 Staaten.")], "de"),  # another counts states
+        # Copied from a cited source in another language (the language check's job).
+        ("Es sind 9 hoofdstukken.", [de(CHAPTERS_DE), CHAPTERS_NL], "de"),
+    ],
+)
+def test_a_count_that_agrees_with_a_source_or_cannot_be_compared_passes(
+    answer: str, cited: list[Passage], lang: str
+) -> None:
+    assert recounts_a_source(answer, cited, lang) == []
