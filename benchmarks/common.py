@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
 from qa.config import Settings
 from qa.eval import evaluate
+from qa.models import Answer
 from qa.report import console_tables, write_report
 
 
@@ -23,6 +26,33 @@ def questions_from_command_line(description: str, default: Path) -> list[str]:
     args = parser.parse_args()
     lines = args.questions.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip()]
+
+
+def ask_in_modes(
+    questions: list[str],
+    modes: Mapping[str, Callable[[str], Answer]],
+    *,
+    extra: tuple[str, Callable[[str], str]] | None = None,
+    reasons: bool = False,
+) -> None:
+    """Ask every question once per mode (a name and how to answer in it), then print a table of
+    the answers (an ``extra`` column, by question, when given; with ``reasons``, why each
+    abstention happened) and how many questions each mode answered."""
+    columns = ["question", *([extra[0]] if extra else []), *modes]
+    table = Table(*columns)
+    answered = dict.fromkeys(modes, 0)
+    for question in questions:
+        cells = [question, *([extra[1](question)] if extra else [])]
+        for mode, ask in modes.items():
+            result = ask(question)
+            answered[mode] += result.found
+            why = f" ({result.abstention_reason})" if reasons and not result.found else ""
+            cells.append(("answered: " if result.found else "abstained: ") + result.text + why)
+        table.add_row(*cells)
+    console = Console()
+    console.print(table)
+    for mode, count in answered.items():
+        console.print(f"{mode}: {count} of {len(questions)} questions answered")
 
 
 def evaluate_local(report_dir: Path, limit: int | None = None) -> None:

@@ -15,9 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from common import questions_from_command_line
-from rich.console import Console
-from rich.table import Table
+from common import ask_in_modes, questions_from_command_line
 
 import qa
 from qa.config import load_settings
@@ -28,21 +26,15 @@ DEFAULT_QUESTIONS = Path(__file__).with_name("off_topic_questions.txt")
 
 def main() -> int:
     questions = questions_from_command_line(__doc__.split("\n\n")[0], DEFAULT_QUESTIONS)
-    modes = {"off": load_settings(check_names="off"), "corpus": load_settings(check_names="corpus")}
-    retriever = get_retriever(modes["corpus"])
-    table = Table("question", *(f"check {mode}" for mode in modes))
-    answered = dict.fromkeys(modes, 0)
-    for question in questions:
-        cells = []
-        for mode, settings in modes.items():
-            result = qa.answer(question, settings=settings, retriever=retriever)
-            answered[mode] += result.found
-            cells.append(("answered: " if result.found else "abstained: ") + result.text)
-        table.add_row(question, *cells)
-    console = Console()
-    console.print(table)
-    for mode, count in answered.items():
-        console.print(f"check {mode}: {count} of {len(questions)} off-topic questions answered")
+    off, corpus = load_settings(check_names="off"), load_settings(check_names="corpus")
+    retriever = get_retriever(corpus)
+    ask_in_modes(
+        questions,
+        {
+            "check off": lambda q: qa.answer(q, settings=off, retriever=retriever),
+            "check corpus": lambda q: qa.answer(q, settings=corpus, retriever=retriever),
+        },
+    )
     return 0
 
 

@@ -23,9 +23,7 @@ import sys
 from pathlib import Path
 from unittest import mock
 
-from common import questions_from_command_line
-from rich.console import Console
-from rich.table import Table
+from common import ask_in_modes, questions_from_command_line
 
 import qa
 from qa.config import load_settings
@@ -40,28 +38,21 @@ def main() -> int:
     settings = load_settings()
     retriever = get_retriever(settings)
     known = corpus_years(retriever.corpus)
-    table = Table("question", "years in no article", "rules off", "rules on")
-    answered = {"off": 0, "on": 0}
-    for question in questions:
-        cells = []
-        for mode in answered:
-            if mode == "off":
-                with (
-                    mock.patch("qa.answering.unknown_question_years", return_value=set()),
-                    mock.patch("qa.answering.echoes_question_number", return_value=set()),
-                    mock.patch("qa.answering.recounts_a_source", return_value=[]),
-                ):
-                    result = qa.answer(question, settings=settings, retriever=retriever)
-            else:
-                result = qa.answer(question, settings=settings, retriever=retriever)
-            answered[mode] += result.found
-            why = "" if result.found else f" ({result.abstention_reason})"
-            cells.append(("answered: " if result.found else "abstained: ") + result.text + why)
-        table.add_row(question, ", ".join(sorted(years_in(question) - known)) or "-", *cells)
-    console = Console()
-    console.print(table)
-    for mode, count in answered.items():
-        console.print(f"rules {mode}: {count} of {len(questions)} questions answered")
+
+    def rules_off(question: str) -> qa.Answer:
+        with (
+            mock.patch("qa.answering.unknown_question_years", return_value=set()),
+            mock.patch("qa.answering.echoes_question_number", return_value=set()),
+            mock.patch("qa.answering.recounts_a_source", return_value=[]),
+        ):
+            return qa.answer(question, settings=settings, retriever=retriever)
+
+    ask_in_modes(
+        questions,
+        {"rules off": rules_off, "rules on": lambda q: qa.answer(q, settings=settings, retriever=retriever)},
+        extra=("years in no article", lambda q: ", ".join(sorted(years_in(q) - known)) or "-"),
+        reasons=True,
+    )
     return 0
 
 
