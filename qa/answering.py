@@ -255,7 +255,9 @@ class _Run:
         if recounted := recounts_a_source(parsed.text, check.citations, self.lang):
             check.ok = False
             check.problems.append(
-                f"the answer's {', '.join(recounted)} counts something else in the cited source"
+                "the answer's "
+                + ", ".join(f'"{count}"' for count in recounted)
+                + " counts something else in the cited source"
             )
         if echoed := echoes_question_number(parsed.text, [p.text for p in context], self.asked):
             check.ok = False

@@ -637,20 +637,23 @@ def echoes_question_number(answer: str, sources: list[str], question: str) -> se
     return echoed
 
 
-def _counts(text: str) -> list[tuple[str, str | None]]:
+def _counts(text: str) -> list[tuple[str, str | None, str]]:
     """Each count in digits in ``text`` (not a year) with what it counts: the folded word after it
-    (past "of", "de", "d'"), or None when that is not a noun (a function word, a month, the end)."""
-    words = _WORD.findall(_fold(text))
-    counts: list[tuple[str, str | None]] = []
-    for i, word in enumerate(words):
+    (past "of", "de", "d'"), or None when that is not a noun (a function word, a month, the end);
+    and the count as written ("9 Staaten")."""
+    words = _WORD.findall(text)
+    folded = [_fold(w) for w in words]
+    counts: list[tuple[str, str | None, str]] = []
+    for i, word in enumerate(folded):
         if not (word.isdigit() and _is_count(word)):
             continue
         j = i + 1
-        while j < len(words) and words[j] in _COUNT_LINKS:
+        while j < len(folded) and folded[j] in _COUNT_LINKS:
             j += 1
-        following = words[j] if j < len(words) else ""
+        following = folded[j] if j < len(folded) else ""
         noun = following.isalpha() and len(following) >= 4 and following not in _NOT_COUNTED | _MONTHS
-        counts.append((word.lstrip("0") or "0", following if noun else None))
+        written = " ".join(words[i : j + 1]) if noun else words[i]
+        counts.append((word.lstrip("0") or "0", following if noun else None, written))
     return counts
 
 
@@ -664,14 +667,14 @@ def recounts_a_source(answer: str, cited: list[Passage], lang: str) -> list[str]
     source in another language: "9 hoofdstukken"), and so does a number a paragraph uses with no
     noun after it ("71", "am 25.") or that none of them has."""
     flagged = []
-    for number, noun in _counts(answer):
+    for number, noun, written in _counts(answer):
         if noun is None:
             continue
-        used = [(p.lang, other) for p in cited for n, other in _counts(p.text) if n == number]
+        used = [(p.lang, other) for p in cited for n, other, _ in _counts(p.text) if n == number]
         same = [other for language, other in used if language == lang]
         if not same or None in same or any(other and other[:5] == noun[:5] for _, other in used):
             continue
-        flagged.append(f"{number} {noun}")
+        flagged.append(written)
     return flagged
 
 

@@ -462,8 +462,9 @@ CHAPTERS_NL = Passage("nl.txt", 1, "Het verdrag telt 9 hoofdstukken en 71 artike
     ("answer", "recounted"),
     [
         # The local model, 2026-12-05: the chapters' 9 given as a number of states / countries.
-        ("9 Staaten haben das Übereinkommen in Hanoi unterzeichnet.", ["9 staaten"]),
-        ("Es sind 9 Länder.", ["9 lander"]),
+        ("9 Staaten haben das Übereinkommen in Hanoi unterzeichnet.", ["9 Staaten"]),
+        ("Es sind 9 Länder.", ["9 Länder"]),
+        ("La convention compte 9 de pays.", ["9 de pays"]),
     ],
 )
 def test_a_count_of_the_source_given_to_something_else_is_caught(answer: str, recounted: list[str]) -> None:
