@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 
 from qa.answering import answer
@@ -27,7 +29,11 @@ def test_an_answer_does_not_depend_on_the_question_asked_before(local_settings: 
     settings = local_settings.model_copy(update={"llm_fallback": "none"})
     retriever = get_retriever(settings)
     model = LocalChatModel.from_settings(settings)  # one model object, as the web chat keeps
-    first = answer(QUESTION, settings=settings, retriever=retriever, chat_model=model)
-    answer(BETWEEN, settings=settings, retriever=retriever, chat_model=model)
-    again = answer(QUESTION, settings=settings, retriever=retriever, chat_model=model)
+    # The recount check now turns "9 Staaten …" (the chapters' 9) into an abstention, which is also
+    # what the cache reuse made of it; with the check off, the model's own answer is compared.
+    with mock.patch("qa.answering.recounts_a_source", return_value=[]):
+        first = answer(QUESTION, settings=settings, retriever=retriever, chat_model=model)
+        answer(BETWEEN, settings=settings, retriever=retriever, chat_model=model)
+        again = answer(QUESTION, settings=settings, retriever=retriever, chat_model=model)
+    assert first.found, first.abstention_reason
     assert _seen(again) == _seen(first)
