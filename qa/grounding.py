@@ -590,8 +590,9 @@ def counts_something_else(answer: str, question: str) -> bool:
     return bool(kinds) and all(k == "time" for k in kinds)
 
 
-# A year: four digits from 1000 to 2999, not part of a longer number ("2022", "år 1975").
-_YEAR = re.compile(r"(?<![\d.,])[12]\d{3}(?![\d]|[.,]\d)")
+# A year: four digits from 1900 to 2099, not part of a longer number ("2022", "år 1975"). Other
+# four-digit numbers are more likely counts ("1500 delegates") than years in news of today.
+_YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d{2}(?![\d]|[.,]\d)")
 
 
 def years_in(text: str) -> set[str]:

@@ -382,7 +382,7 @@ def test_the_articles_years_are_the_years_they_state() -> None:
     # 2024 (adoption by the General Assembly) and 2025 (signing); the source links' long digit
     # runs (…20251025212017980.htm) are not years.
     assert corpus_years(load_corpus(SEEDS)) == {"2024", "2025"}
-    assert years_in("in 2022, 1975 und 2.000, 20251025, 1.5, 3000") == {"2022", "1975"}
+    assert years_in("in 2022, 1975 und 2.000, 20251025, 1.5, 3000, 1500 Delegierte") == {"2022", "1975"}
 
 
 @pytest.mark.parametrize(
