@@ -233,6 +233,9 @@ class _Run:
             check_names=self.settings.check_names,
             vocabulary=self._vocabulary(),
         )
+        unknown_year = self._unknown_years(parsed.text)
+        recounted = recounts_a_source(parsed.text, check.citations, self.lang)
+        echoed = echoes_question_number(parsed.text, [p.text for p in context], self.asked)
         for failed, problem in (
             (leaks_prompt(parsed.text, messages[0][1]), "the answer repeats the system prompt"),
             (shares_nothing(parsed.text, context), "the answer shares no number or word with any source"),
@@ -245,25 +248,21 @@ class _Run:
                 counts_something_else(parsed.text, self.asked),
                 "the question asks how many or how long, and the answer does not count what it asks",
             ),
+            (unknown_year is not None, unknown_year or ""),
+            (
+                bool(recounted),
+                "the answer's "
+                + ", ".join(f'"{count}"' for count in recounted)
+                + " counts something else in the cited source",
+            ),
+            (
+                bool(echoed),
+                f"the answer takes the question's number {', '.join(sorted(echoed, key=int))}, which no source states",
+            ),
         ):
             if failed:
                 check.ok = False
                 check.problems.append(problem)
-        if unknown := self._unknown_years(parsed.text):
-            check.ok = False
-            check.problems.append(unknown)
-        if recounted := recounts_a_source(parsed.text, check.citations, self.lang):
-            check.ok = False
-            check.problems.append(
-                "the answer's "
-                + ", ".join(f'"{count}"' for count in recounted)
-                + " counts something else in the cited source"
-            )
-        if echoed := echoes_question_number(parsed.text, [p.text for p in context], self.asked):
-            check.ok = False
-            check.problems.append(
-                f"the answer takes the question's number {', '.join(sorted(echoed, key=int))}, which no source states"
-            )
         if not check.ok:
             yield from self._abstain(context, "; ".join(check.problems))
             return

@@ -526,6 +526,12 @@ def _is_count(word: str) -> bool:
     return word in _QUANTITY_WORDS or word in _FRACTIONS or _numerals().fullmatch(word) is not None
 
 
+def _is_counted_noun(word: str) -> bool:
+    """True when ``word`` (folded), right after a count, names what is counted: a word of four
+    letters or more that is not a function word or a month ("staaten", "lander"; not "mehr", "oktober")."""
+    return len(word) >= 4 and word.isalpha() and word not in _NOT_COUNTED | _MONTHS
+
+
 def _counted(words: list[str]) -> list[str]:
     """What each count in an answer's folded ``words`` counts: "time", "other" (a noun: "9 Staaten",
     "110 länder"), or "unknown" (nothing, a function word, a date: "71", "25 oktober", "8 in Wien")."""
@@ -541,7 +547,7 @@ def _counted(words: list[str]) -> list[str]:
         following = words[j] if j < len(words) else ""
         if following in _TIME_UNITS:
             kinds.append("time")
-        elif len(following) >= 4 and following.isalpha() and following not in _NOT_COUNTED | _MONTHS:
+        elif _is_counted_noun(following):
             kinds.append("other")
         else:
             kinds.append("unknown")
@@ -611,7 +617,7 @@ def unknown_question_years(question: str, answer: str, known: frozenset[str] | s
     years: other numbers in a question are often a comparison or background ("more than 100
     articles", "of the 193 member states") that the articles answer without stating them."""
     asked = years_in(question)
-    missing = asked - set(known)
+    missing = asked - known
     if not missing or years_in(answer) - asked:
         return set()
     return missing
@@ -652,7 +658,7 @@ def _counts(text: str) -> list[tuple[str, str | None, str]]:
         while j < len(folded) and folded[j] in _COUNT_LINKS:
             j += 1
         following = folded[j] if j < len(folded) else ""
-        noun = following.isalpha() and len(following) >= 4 and following not in _NOT_COUNTED | _MONTHS
+        noun = _is_counted_noun(following)
         written = " ".join(words[i : j + 1]) if noun else words[i]
         counts.append((word.lstrip("0") or "0", following if noun else None, written))
     return counts
