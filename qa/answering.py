@@ -53,6 +53,7 @@ from qa.grounding import (
     recounts_a_source,
     repeats_question,
     shares_nothing,
+    spliced_dates,
     unknown_question_years,
 )
 from qa.lang import answer_language, detect_language
@@ -236,6 +237,7 @@ class _Run:
         unknown_year = self._unknown_years(parsed.text)
         recounted = recounts_a_source(parsed.text, check.citations, self.lang)
         echoed = echoes_question_number(parsed.text, [p.text for p in context], self.asked)
+        spliced = spliced_dates(parsed.text, [p.text for p in context])
         for failed, problem in (
             (leaks_prompt(parsed.text, messages[0][1]), "the answer repeats the system prompt"),
             (shares_nothing(parsed.text, context), "the answer shares no number or word with any source"),
@@ -258,6 +260,12 @@ class _Run:
             (
                 bool(echoed),
                 f"the answer takes the question's number {', '.join(sorted(echoed, key=int))}, which no source states",
+            ),
+            (
+                bool(spliced),
+                "the answer's date "
+                + ", ".join(f'"{date}"' for date in spliced)
+                + " joins a day and a year that no source states together",
             ),
         ):
             if failed:

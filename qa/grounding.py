@@ -493,16 +493,23 @@ _TIME_UNITS = frozenset(
 )  # fmt: skip
 # Units that are other words too unless a count comes first: German "an", Swedish "är" (is).
 _UNIT_ONLY_AFTER_A_COUNT = frozenset({"an", "ar"})
-# Month names, folded: a number before one is a date ("25. Oktober"), not a count.
-_MONTHS = frozenset(
-    {
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december", "januar", "februar", "marz", "mai", "juni", "juli",
-        "oktober", "dezember", "janvier", "fevrier", "mars", "avril", "juin", "juillet", "aout",
-        "septembre", "octobre", "novembre", "decembre", "januari", "februari", "maj", "augusti",
-        "maart", "mei", "augustus",
-    }
-)  # fmt: skip
+# Month names, folded, by month: a number before one is a date ("25. Oktober"), not a count.
+_MONTH_NAMES = (
+    ("january", "januar", "janvier", "januari"),
+    ("february", "februar", "fevrier", "februari"),
+    ("march", "marz", "mars", "maart"),
+    ("april", "avril"),
+    ("may", "mai", "maj", "mei"),
+    ("june", "juni", "juin"),
+    ("july", "juli", "juillet"),
+    ("august", "aout", "augusti", "augustus"),
+    ("september", "septembre"),
+    ("october", "oktober", "octobre"),
+    ("november", "novembre"),
+    ("december", "dezember", "decembre"),
+)
+_MONTH = {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names}
+_MONTHS = frozenset(_MONTH)
 # Words of four letters or more that follow a number without being what it counts.
 _NOT_COUNTED = frozenset(
     {
@@ -693,3 +700,89 @@ def leaks_prompt(answer: str, system_prompt: str, shingle: int = 6) -> bool:
         if " ".join(prompt_words[i : i + shingle]) in answer_text:
             return True
     return False
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+# A day of a date as written: "25", "1er", "24th" (an ordinal's ending goes with the day).
+_DAY = re.compile(r"(0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th|er|e)?")
+# Numeric dates with a year: "25.10.2024", "25/10/2024", "2024-10-25".
+_NUMERIC_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})([./-])(\d{1,2})\2((?:19|20)\d{2})(?!\d)")
+_ISO_DATE = re.compile(r"(?<![\d.,/-])((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})(?![\d/-])")
+# Words between two days of a range ("vom 24. bis 25. Oktober", "du 24 au 25", "24 to 25").
+_RANGE_WORDS = frozenset({"to", "and", "bis", "und", "au", "et", "till", "och", "tot", "en"})
+# Swedish ordinals put their ending after a colon: "den 25:e oktober", "den 1:a".
+_ORDINAL_ENDINGS = frozenset({"e", "a"})
+
+Date = tuple[int, int, str]  # day, month, year ("2024")
+
+
+def _day(word: str) -> int | None:
+    match = _DAY.fullmatch(word)
+    return int(match.group(1)) if match else None
+
+
+def _numeric_dates(text: str) -> set[Date]:
+    """Numeric dates with a year, in both readings of day and month ("05/10/2024": 5 October or
+    May 10) where both are possible."""
+    dates: set[Date] = set()
+    for first, _, second, year in _NUMERIC_DATE.findall(text):
+        for day, month in ((int(first), int(second)), (int(second), int(first))):
+            if 1 <= day <= 31 and 1 <= month <= 12:
+                dates.add((day, month, year))
+    for year, month, day in _ISO_DATE.findall(text):
+        if 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
+            dates.add((int(day), int(month), year))
+    return dates
+
+
+def full_dates(text: str) -> dict[Date, str]:
+    """The dates ``text`` writes with a day, a month and a year ("25. Oktober 2024", "October 25,
+    2024", "le 1er octobre 2025", "25/10/2024"), each with the words that write it."""
+    tokens = [(m, _fold(m.group())) for m in _WORD.finditer(text)]
+    dates: dict[Date, str] = {}
+    for i, (match, word) in enumerate(tokens):
+        month = _MONTH.get(word)
+        if month is None:
+            continue
+        after = [w for _, w in tokens[i + 1 : i + 3]]
+        before = i - 2 if i >= 2 and tokens[i - 1][1] in _ORDINAL_ENDINGS else i - 1  # "25:e oktober"
+        if before >= 0 and after and _YEAR.fullmatch(after[0]) and (day := _day(tokens[before][1])):
+            dates[(day, month, after[0])] = text[tokens[before][0].start() : tokens[i + 1][0].end()]
+        if len(after) == 2 and (day := _day(after[0])) and _YEAR.fullmatch(after[1]):
+            dates[(day, month, after[1])] = text[match.start() : tokens[i + 2][0].end()]
+    for match in (*_NUMERIC_DATE.finditer(text), *_ISO_DATE.finditer(text)):
+        for date in _numeric_dates(match.group()):
+            dates[date] = match.group()
+    return dates
+
+
+def _days_and_months(text: str) -> set[tuple[int, int]]:
+    """The days of months ``text`` mentions, with or without a year, ranges included: "vom 24.
+    bis 25. Oktober" gives the 24th and the 25th of October, as does "October 24 to 25"."""
+    words = _WORD.findall(_fold(text))
+    found = {(day, month) for day, month, _ in _numeric_dates(text)}
+    for i, word in enumerate(words):
+        month = _MONTH.get(word)
+        if month is None:
+            continue
+        for side in (reversed(words[max(0, i - 6) : i]), words[i + 1 : i + 7]):
+            for near in side:  # days next to the month, and those joined to them by a range word
+                if (day := _day(near)) is not None:
+                    found.add((day, month))
+                elif near not in _RANGE_WORDS | _ORDINAL_ENDINGS:
+                    break
+    return found
+
+
+def spliced_dates(answer: str, sources: list[str]) -> list[str]:
+    """The dates of ``answer`` with day, month and year (:func:`full_dates`) that no one source
+    states: none of ``sources`` has that day of that month and that year. "25. Oktober 2024"
+    from "den 25 oktober" in one paragraph and "24 december 2024" in another: each number passes
+    the number check, the date is in no source. A paragraph that gives the day and month, and the
+    year elsewhere in it ("Am 25. Oktober … 2025"), states the date."""
+    flagged = []
+    for (day, month, year), written in full_dates(answer).items():
+        if not any((day, month) in _days_and_months(text) and year in years_in(text) for text in sources):
+            flagged.append(written)
+    return flagged

@@ -507,6 +507,27 @@ def test_an_answer_confirming_a_number_no_source_states_is_an_abstention(
     assert other.found and [c.marker() for c in other.citations] == ["[000_471dacd1b07f6ea5.txt ¶6]"]
 
 
+def test_an_answer_joining_a_day_and_a_year_from_two_sources_is_an_abstention(
+    llm_settings: Settings, corpus: Corpus
+) -> None:
+    """ "Wann wurde die Konvention von der UN-Generalversammlung angenommen?" answered "… am 25.
+    Oktober 2024." (the local model, 2026-12-06), citing the Swedish reception ("den 25 oktober")
+    and the Dutch adoption ("24 december 2024"): every number is in a cited source, the date in none."""
+    reception = ("001_5da9f8a340a8f379.txt", 1)
+    adoption = ("004_f4e3faa662122174.txt", 1)
+    refs = FakeRetriever(corpus, [reception, adoption])
+    question = "Wann wurde die Konvention von der UN-Generalversammlung angenommen?"
+    spliced = reply("Die Konvention wurde am 25. Oktober 2024 angenommen.", [1, 2])
+    result = answer(question, settings=llm_settings, retriever=refs, chat_model=fake(spliced))
+    assert not result.found and result.citations == []
+    assert result.abstention_reason == (
+        'the answer\'s date "25. Oktober 2024" joins a day and a year that no source states together'
+    )
+    stated = reply("Am 24. Dezember 2024.", [2])
+    other = answer(question, settings=llm_settings, retriever=refs, chat_model=fake(stated))
+    assert other.found and [c.marker() for c in other.citations] == ["[004_f4e3faa662122174.txt ¶1]"]
+
+
 @pytest.mark.parametrize(
     ("question", "found"),
     [

@@ -14,6 +14,7 @@ from qa.grounding import (
     corpus_years,
     counts_something_else,
     echoes_question_number,
+    full_dates,
     ground,
     leaks_prompt,
     looks_like_abstention,
@@ -25,6 +26,7 @@ from qa.grounding import (
     recounts_a_source,
     repeats_question,
     shares_nothing,
+    spliced_dates,
     strip_markers,
     unknown_question_years,
     unsupported_names,
@@ -489,3 +491,69 @@ def test_a_count_that_agrees_with_a_source_or_cannot_be_compared_passes(
     answer: str, cited: list[Passage], lang: str
 ) -> None:
     assert recounts_a_source(answer, cited, lang) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Die Konvention wurde am 25. Oktober 2024 angenommen.", {(25, 10, "2024"): "25. Oktober 2024"}),
+        ("It was adopted on December 24, 2024.", {(24, 12, "2024"): "December 24, 2024"}),
+        ("Adoptée le 1er octobre 2025.", {(1, 10, "2025"): "1er octobre 2025"}),
+        ("Den 25:e oktober 2025 tog han emot dem.", {(25, 10, "2025"): "25:e oktober 2025"}),
+        ("Op 24 december 2024 nam de Algemene Vergadering", {(24, 12, "2024"): "24 december 2024"}),
+        ("Am 2024-12-24.", {(24, 12, "2024"): "2024-12-24"}),
+        # A numeric date is read both ways where both are possible; 24 cannot be a month.
+        ("Le 05/10/2024.", {(5, 10, "2024"): "05/10/2024", (10, 5, "2024"): "05/10/2024"}),
+        ("Am 24.12.2024.", {(24, 12, "2024"): "24.12.2024"}),
+        # Not a date with a day, a month and a year.
+        ("Am 25. Oktober.", {}),
+        ("Im Oktober 2025.", {}),
+        ("9 Kapitel und 71 Artikel, 2024 angenommen.", {}),
+        ("Es waren 40 März 2024.", {}),  # 40 is no day
+    ],
+)
+def test_full_dates_are_read_in_every_language_and_numeric_form(
+    text: str, dates: dict[tuple[int, int, str], str]
+) -> None:
+    assert full_dates(text) == dates
+
+
+ADOPTION_NL = "Op 24 december 2024 nam de Algemene Vergadering van de Verenigde Naties het verdrag aan."
+RECEPTION_SV = "På eftermiddagen den 25 oktober tog generalsekreterare To Lam emot delegationschefer."
+
+
+@pytest.mark.parametrize(
+    ("answer", "spliced"),
+    [
+        # The local model, 2026-12-06, asked when the General Assembly adopted the convention:
+        # the reception's day and month with the adoption's year.
+        ("Die Konvention wurde am 25. Oktober 2024 angenommen.", ["25. Oktober 2024"]),
+        ("Adopted on October 25, 2024.", ["October 25, 2024"]),
+        ("Le 25/10/2024.", ["25/10/2024"]),
+        # A day the sources give another month ("24 december", not "24 oktober").
+        ("Am 24. Oktober 2024.", ["24. Oktober 2024"]),
+    ],
+)
+def test_a_date_joining_a_day_and_a_year_from_different_sources_is_caught(
+    answer: str, spliced: list[str]
+) -> None:
+    assert spliced_dates(answer, [ADOPTION_NL, RECEPTION_SV]) == spliced
+
+
+@pytest.mark.parametrize(
+    ("answer", "sources"),
+    [
+        ("24. Dezember 2024", [ADOPTION_NL, RECEPTION_SV]),
+        ("On December 24, 2024.", [ADOPTION_NL]),
+        ("Am 24.12.2024.", [ADOPTION_NL]),
+        ("Am 25. Oktober.", [ADOPTION_NL, RECEPTION_SV]),  # no year: the number check's job alone
+        # The day and month in one place of the paragraph, the year in another.
+        ("Le 25 octobre 2025.", ["Le 25 octobre, To Lam a reçu les délégations. La cérémonie de 2025 …"]),
+        # A range: "vom 24. bis 25. Oktober 2025" states both days.
+        ("Am 24. Oktober 2025.", ["Guterres besuchte Vietnam vom 24. bis 25. Oktober 2025."]),
+        ("Den 24:e oktober 2025.", ["Han besökte Vietnam den 24:e till 25:e oktober 2025."]),
+        ("On 25 October 2025.", ["He visited Vietnam from October 24 to 25, 2025."]),
+    ],
+)
+def test_a_date_one_source_states_passes(answer: str, sources: list[str]) -> None:
+    assert spliced_dates(answer, sources) == []
