@@ -46,6 +46,7 @@ from qa.grounding import (
     leaks_prompt,
     map_sources,
     misses_quantity,
+    misses_time,
     numbers_in,
     outside_names,
     parse_reply,
@@ -245,6 +246,10 @@ class _Run:
             (
                 misses_quantity(parsed.text, self.asked),
                 "the question asks how many, and the answer gives no number",
+            ),
+            (
+                misses_time(parsed.text, self.asked),
+                "the question asks when, and the answer gives no time",
             ),
             (
                 counts_something_else(parsed.text, self.asked),

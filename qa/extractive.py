@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.config import Settings
-from qa.grounding import asks_duration, asks_quantity, counts_something_else, misses_quantity, numbers_in
+from qa.grounding import (
+    asks_duration,
+    asks_quantity,
+    asks_when,
+    counts_something_else,
+    misses_quantity,
+    numbers_in,
+    states_time,
+)
 from qa.models import Passage
 
 log = logging.getLogger(__name__)
@@ -59,7 +67,8 @@ def extract_answer(
     evidence paragraph 49/68 times; picking the closest sentence among the top 4 paragraphs
     only 41/68 (sentence similarity alone over-rewards sentences that echo the question).
     A question that asks how many is answered only by a sentence that gives a count (on the
-    95-item set: two more unanswerable questions abstained, no answerable one lost).
+    95-item set: two more unanswerable questions abstained, no answerable one lost), and one that
+    asks when only by a sentence that places something in time (a number, a month, a weekday…).
 
     ``question`` is what was searched (for a follow-up without a model to condense it, the
     previous question and this one); ``asked``, when given, is the question as asked, which alone
@@ -84,6 +93,10 @@ def extract_answer(
             return NoExtract(
                 "the question asks how many or how long, and no sentence of the best paragraph gives that"
             )
+    elif asks_when(wanted):
+        sentences = [s for s in sentences if states_time(s)]
+        if not sentences:
+            return NoExtract("the question asks when, and no sentence of the best paragraph gives a time")
     candidates = [(passage, s) for s in sentences]
     scores = _similarities(question, sentences, retriever, [passage], candidates)
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))

@@ -603,6 +603,66 @@ def counts_something_else(answer: str, question: str) -> bool:
     return bool(kinds) and all(k == "time" for k in kinds)
 
 
+# Questions that ask when (case-folded, accents kept: Swedish "vilket år" is not "vilket är"). A
+# when-word asks only at the start of the question (after "and"), after a preposition ("seit
+# wann") or right before the question mark: "What did he say when he arrived?" asks what.
+_WHEN_QUESTION = re.compile(
+    r"^\W*(?:(?:and|und|et|och|en|so|also|alors|dus)\W+)?(?:when|wann|quand|när|wanneer)\b"
+    r"|\b(?:seit|bis|depuis|jusqu'à|sedan|till|sinds|tot|since|until) (?:wann|quand|när|wanneer|when)\b"
+    r"|\b(?:when|wann|quand|när|wanneer)\W*\?\W*$"
+    r"|\b(?:(?:on |in )?(?:which|what) (?:date|day|year|time of day)"
+    r"|(?:an|in|zu|um) welche[mnr]? (?:tag|datum|jahr|tageszeit|uhrzeit)|welche[sn]? (?:datum|jahr)"
+    r"|(?:à |en )?quel(?:le)? (?:date|jour|année|heure|moment)"
+    r"|vilket (?:datum|år)|vilken (?:dag|tid på dagen)|(?:op |in )?welke? (?:datum|dag|jaar)"
+    r"|hoe laat|um wie viel uhr|what time)\b"
+)
+# Words that place something in time without digits, folded: weekdays and parts of the day (also
+# inside German and Swedish compounds: "Samstagnachmittag", "lördagseftermiddag").
+_TIME_OF_DAY_STEMS = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag",
+    "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag", "lundi",
+    "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "mandag", "tisdag", "onsdag",
+    "torsdag", "fredag", "lordag", "sondag", "maandag", "dinsdag", "woensdag", "donderdag",
+    "vrijdag", "zaterdag", "zondag", "morning", "afternoon", "evening", "night", "noon",
+    "vormittag", "mittag", "abend", "nacht", "matin", "apres-midi", "soir", "nuit", "midi",
+    "morgon", "formiddag", "eftermiddag", "kvall", "natt", "ochtend", "middag", "avond",
+)  # fmt: skip
+# Whole words that place something in time ("heute", "gestern", "ago", "geleden"), folded; not
+# French "hier" (yesterday), which is German and Dutch for "here".
+_TIME_WORDS_WHEN = frozenset(
+    {
+        "today", "yesterday", "tomorrow", "ago", "heute", "gestern", "morgen", "aujourd", "demain",
+        "idag", "igar", "imorgon", "sedan", "vandaag", "gisteren", "geleden",
+    }
+)  # fmt: skip
+
+
+def asks_when(question: str) -> bool:
+    """True when ``question`` asks when ("Wann wurde…?", "À quelle date…?", "Vilket år…?",
+    "Und zu welcher Tageszeit…?"); "What did he say when he arrived?" does not."""
+    return _WHEN_QUESTION.search(question.casefold().strip()) is not None
+
+
+def states_time(answer: str) -> bool:
+    """True when ``answer`` places something in time: a number (a day, a year, an hour), a month,
+    a weekday or a part of the day ("am Samstagnachmittag", "på eftermiddagen"), a unit of time
+    ("vor fünf Jahren") or a word such as "gestern" or "geleden"."""
+    if _NUMBER.search(answer):
+        return True
+    folded = _fold(answer)
+    words = set(_WORD.findall(folded))
+    if words & (_MONTHS | _TIME_WORDS_WHEN | (_TIME_UNITS - _UNIT_ONLY_AFTER_A_COUNT)):
+        return True
+    return any(stem in folded for stem in _TIME_OF_DAY_STEMS)
+
+
+def misses_time(answer: str, question: str) -> bool:
+    """True when ``question`` asks when and ``answer`` places nothing in time ("Die
+    Unterzeichnungszeremonie ist ein wichtiges internationales Ereignis." to "Wann fand die
+    Unterzeichnungszeremonie statt?"): whatever it says, it does not answer that question."""
+    return asks_when(question) and not states_time(answer)
+
+
 # A year: four digits from 1900 to 2099, not part of a longer number ("2022", "år 1975"). Other
 # four-digit numbers are more likely counts ("1500 delegates") than years in news of today.
 _YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d{2}(?![\d]|[.,]\d)")

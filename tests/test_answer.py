@@ -426,6 +426,24 @@ def test_an_answer_that_counts_years_to_a_how_many_states_question_is_an_abstent
     assert other.found and other.abstention_reason is None
 
 
+def test_an_answer_placing_nothing_in_time_to_a_when_question_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    """ "Wann fand die Unterzeichnungszeremonie in Hanoi statt?" answered "Die
+    Unterzeichnungszeremonie … ist ein wichtiges internationales Ereignis …" (the local model,
+    2026-12-06): cited and on topic, but it says nothing about when."""
+    evasive = reply("The Hanoi Convention is a milestone of international cooperation.", [1])
+    question = "When will the Hanoi Convention enter into force?"
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(evasive))
+    assert not result.found and result.citations == []
+    assert result.abstention_reason == "the question asks when, and the answer gives no time"
+    # The same reply to a question that does not ask when is an answer: this rule caught it.
+    other = answer(
+        "What is the Hanoi Convention?", settings=llm_settings, retriever=retriever, chat_model=fake(evasive)
+    )
+    assert other.found and other.abstention_reason is None
+
+
 def test_an_answer_without_a_number_to_a_how_many_question_is_an_abstention(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:
@@ -617,6 +635,42 @@ def test_extractive_follow_up_asks_how_many_only_when_it_says_so(
     result = answer(follow_up, history=[(first, "…")], settings=s, retriever=FakeRetriever(corpus, no_count))
     assert result.found is found, result.abstention_reason
     assert (result.abstention_reason or "").startswith("the question asks how many") is (not found)
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "refs", "found"),
+    [
+        # "Op 24 december 2024 nam de Algemene Vergadering … aan": a date.
+        ("When did the General Assembly adopt the convention?", [], [("004_f4e3faa662122174.txt", 1)], True),
+        # The ceremony's programme (000 ¶2) places nothing in time (the extractive backend quoted it, 2026-12-05).
+        ("Vilket år skulle undertecknandeceremonin äga rum?", [], [("000_471dacd1b07f6ea5.txt", 2)], False),
+        # A follow-up asking when, against "… soon ratify … so that it can enter into force" (001 ¶8).
+        (
+            "Et à quelle date entrera-t-elle en vigueur ?",
+            [("Qu'est-ce que le Vietnam demande aux pays ?", "De ratifier la Convention.")],
+            [("001_5da9f8a340a8f379.txt", 8)],
+            False,
+        ),
+    ],
+    ids=["date", "no-time", "follow-up-soon"],
+)
+def test_extractive_answers_a_when_question_with_a_sentence_that_places_something_in_time(
+    settings: Settings,
+    corpus: Corpus,
+    question: str,
+    history: list[tuple[str, str]],
+    refs: list[tuple[str, int]],
+    found: bool,
+) -> None:
+    s = settings.model_copy(update={"llm": "extractive"})
+    result = answer(question, history=history, settings=s, retriever=FakeRetriever(corpus, refs))
+    assert result.found is found, result.abstention_reason
+    if found:
+        assert "24 december 2024" in result.text
+    else:
+        assert result.citations == [] and result.abstention_reason == (
+            "the question asks when, and no sentence of the best paragraph gives a time"
+        )
 
 
 def test_extractive_abstention_says_why(settings: Settings, corpus: Corpus) -> None:

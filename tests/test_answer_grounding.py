@@ -9,6 +9,7 @@ import pytest
 from qa.corpus import load_corpus
 from qa.grounding import (
     answer_schema,
+    asks_when,
     best_support,
     corpus_vocabulary,
     corpus_years,
@@ -20,6 +21,7 @@ from qa.grounding import (
     looks_like_abstention,
     map_sources,
     misses_quantity,
+    misses_time,
     outside_names,
     parse_reply,
     prune_citations,
@@ -27,6 +29,7 @@ from qa.grounding import (
     repeats_question,
     shares_nothing,
     spliced_dates,
+    states_time,
     strip_markers,
     unknown_question_years,
     unsupported_names,
@@ -557,3 +560,68 @@ def test_a_date_joining_a_day_and_a_year_from_different_sources_is_caught(
 )
 def test_a_date_one_source_states_passes(answer: str, sources: list[str]) -> None:
     assert spliced_dates(answer, sources) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When did the UN General Assembly adopt it?",
+        "Wann wurde die Konvention angenommen?",
+        "An welchem Tag nahm die UN-Generalversammlung das Übereinkommen an?",
+        "Und zu welcher Tageszeit fand dieses Treffen statt?",
+        "Seit wann wird verhandelt?",
+        "Quel jour To Lam a-t-il reçu les chefs de délégation ?",
+        "Et à quelle date entrera-t-elle en vigueur ?",
+        "La convention a été signée quand ?",
+        "Vilket år skulle undertecknandeceremonin äga rum?",
+        "När inleddes förhandlingarna?",
+        "Wanneer nam de Algemene Vergadering het verdrag aan?",
+        "En op welke datum werd de ceremonie gehouden?",
+        "Which day did Guterres arrive?",
+    ],
+)
+def test_questions_asking_when(question: str) -> None:
+    assert asks_when(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A when-word inside the question is a conjunction: these ask what.
+        "What did To Lam say when he received the delegations?",
+        "Vad sa To Lam när han tog emot delegationerna?",
+        "Qu'a dit To Lam quand il a reçu les délégations ?",
+        "Vilket är Vietnams roll?",  # "är" (is), not "år" (year)
+        "Who chaired the ceremony?",
+        "Hur länge förhandlade länderna?",  # how long: the duration checks' question
+    ],
+)
+def test_questions_not_asking_when(question: str) -> None:
+    assert not asks_when(question)
+
+
+@pytest.mark.parametrize(
+    ("answer", "timed"),
+    [
+        ("24. Dezember 2024", True),
+        ("2025", True),
+        ("Le samedi", True),
+        ("Am Samstagnachmittag", True),  # a compound
+        ("På lördagseftermiddagen", True),
+        ("Das Treffen fand am Nachmittag statt.", True),
+        ("Im Oktober", True),
+        ("vor fünf Jahren", True),
+        ("gisteren", True),
+        # The local model, 2026-12-06, to "Wann fand die Unterzeichnungszeremonie in Hanoi statt?"
+        (
+            "Die Unterzeichnungszeremonie der Hanoi-Konvention ist ein wichtiges internationales Ereignis.",
+            False,
+        ),
+        ("Vietnam uppmanar länder att snart ratificera konventionen.", False),  # "soon" is no date
+        ("Hier in Hanoi.", False),  # German "hier" is "here", not French "yesterday"
+    ],
+)
+def test_an_answer_places_something_in_time(answer: str, timed: bool) -> None:
+    assert states_time(answer) is timed
+    assert misses_time(answer, "Wann fand es statt?") is not timed
+    assert not misses_time(answer, "Was fand statt?")

@@ -66,11 +66,11 @@ def extractive(tmp_path_factory: pytest.TempPathFactory) -> tuple[EvalReport, Pa
     return _run("extractive", tmp_path_factory)
 
 
-# Extractive targets not met yet (deterministic figures, measured 2026-12-05 on the seeds, 95 items):
+# Extractive targets not met yet (deterministic figures, measured 2026-12-06 on the seeds, 95 items):
 # the extractive backend cites its top-ranked paragraph, so its precision follows retrieval's
 # recall@1 (0.696). Strict: the test turns red as soon as a target is met, so the marker must go.
 EXTRACTIVE_UNMET = {
-    "citation_precision": "measured 0.706 < 0.90: extractive cites the top-ranked paragraph (recall@1 0.696)",
+    "citation_precision": "measured 0.716 < 0.90: extractive cites the top-ranked paragraph (recall@1 0.696)",
     "evidence_accuracy": "measured 0.696 < 0.80: extractive cites the top-ranked paragraph (recall@1 0.696)",
 }
 
