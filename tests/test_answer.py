@@ -426,35 +426,33 @@ def test_an_answer_that_counts_years_to_a_how_many_states_question_is_an_abstent
     assert other.found and other.abstention_reason is None
 
 
-def test_an_answer_placing_nothing_in_time_to_a_when_question_is_an_abstention(
-    llm_settings: Settings, retriever: FakeRetriever
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        # "How many ratifications are needed?" answered "Vietnam urges countries to ratify it soon."
+        # (the local model, 2026-12-04).
+        (
+            "How many ratifications does the Hanoi Convention need?",
+            "the question asks how many, and the answer gives no number",
+        ),
+        # "Wann fand die Unterzeichnungszeremonie in Hanoi statt?" answered "Die
+        # Unterzeichnungszeremonie … ist ein wichtiges internationales Ereignis …" (2026-12-06).
+        (
+            "When will the Hanoi Convention enter into force?",
+            "the question asks when, and the answer gives no time",
+        ),
+    ],
+    ids=["how-many-no-number", "when-no-time"],
+)
+def test_an_answer_that_does_not_give_what_the_question_asks_for_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever, question: str, reason: str
 ) -> None:
-    """ "Wann fand die Unterzeichnungszeremonie in Hanoi statt?" answered "Die
-    Unterzeichnungszeremonie … ist ein wichtiges internationales Ereignis …" (the local model,
-    2026-12-06): cited and on topic, but it says nothing about when."""
+    """Cited and on topic, but no count for a how-many question, no time for a when question."""
     evasive = reply("The Hanoi Convention is a milestone of international cooperation.", [1])
-    question = "When will the Hanoi Convention enter into force?"
     result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(evasive))
     assert not result.found and result.citations == []
-    assert result.abstention_reason == "the question asks when, and the answer gives no time"
-    # The same reply to a question that does not ask when is an answer: this rule caught it.
-    other = answer(
-        "What is the Hanoi Convention?", settings=llm_settings, retriever=retriever, chat_model=fake(evasive)
-    )
-    assert other.found and other.abstention_reason is None
-
-
-def test_an_answer_without_a_number_to_a_how_many_question_is_an_abstention(
-    llm_settings: Settings, retriever: FakeRetriever
-) -> None:
-    """ "How many ratifications are needed?" answered "Vietnam urges countries to ratify it soon." (the
-    local model, 2026-12-04): cited and on topic, but not an answer to the question."""
-    evasive = reply("The Hanoi Convention is a milestone of international cooperation.", [1])
-    question = "How many ratifications does the Hanoi Convention need?"
-    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(evasive))
-    assert not result.found and result.citations == []
-    assert result.abstention_reason == "the question asks how many, and the answer gives no number"
-    # The same reply to a question that does not ask for a count is an answer: this rule caught it.
+    assert result.abstention_reason == reason
+    # The same reply to a question that asks for neither is an answer: the rule caught it.
     other = answer(
         "What is the Hanoi Convention?", settings=llm_settings, retriever=retriever, chat_model=fake(evasive)
     )
