@@ -842,7 +842,11 @@ def spliced_dates(answer: str, sources: list[str]) -> list[str]:
     the number check, the date is in no source. A paragraph that gives the day and month, and the
     year elsewhere in it ("Am 25. Oktober … 2025"), states the date."""
     flagged = []
-    for (day, month, year), written in full_dates(answer).items():
-        if not any((day, month) in _days_and_months(text) and year in years_in(text) for text in sources):
+    for date, written in full_dates(answer).items():
+        day, month, year = date
+        if not any(
+            date in full_dates(text) or ((day, month) in _days_and_months(text) and year in years_in(text))
+            for text in sources
+        ):
             flagged.append(written)
     return flagged

@@ -549,6 +549,7 @@ def test_a_date_joining_a_day_and_a_year_from_different_sources_is_caught(
         ("24. Dezember 2024", [ADOPTION_NL, RECEPTION_SV]),
         ("On December 24, 2024.", [ADOPTION_NL]),
         ("Am 24.12.2024.", [ADOPTION_NL]),
+        ("24. Dezember 2024", ["Am 24.12.2024 angenommen."]),  # a numeric date in the source
         ("Am 25. Oktober.", [ADOPTION_NL, RECEPTION_SV]),  # no year: the number check's job alone
         # The day and month in one place of the paragraph, the year in another.
         ("Le 25 octobre 2025.", ["Le 25 octobre, To Lam a reçu les délégations. La cérémonie de 2025 …"]),
