@@ -31,7 +31,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from qa.config import Settings, get_settings
@@ -41,6 +41,7 @@ from qa.grounding import (
     corpus_vocabulary,
     corpus_years,
     counts_something_else,
+    drop_yes_no,
     echoes_question_number,
     ground,
     leaks_prompt,
@@ -224,6 +225,14 @@ class _Run:
         if not parsed.found:
             yield from self._abstain(context, "the model found no answer in the sources")
             return
+        if (text := drop_yes_no(parsed.text, self.asked, self.lang)) != parsed.text:
+            log.info("dropped the yes/no opening an answer to an open question: %r", parsed.text)
+            if not text.strip():
+                yield from self._abstain(
+                    context, "the question asks more than yes or no, and the answer only says yes or no"
+                )
+                return
+            parsed = replace(parsed, text=text)
         cited, invented = map_sources(parsed.sources, context)
         if invented:
             log.info("dropped invented source number(s) %s (only %d sources)", invented, len(context))
@@ -425,8 +434,6 @@ class _Run:
 def full_paragraph(retriever: Any, passage: Passage) -> Passage:
     """``passage`` with the paragraph's full text from ``retriever``'s corpus (the index may hold
     a variant); ``passage`` itself when the corpus cannot give it."""
-    from dataclasses import replace
-
     from qa.errors import QAError
 
     try:

@@ -410,6 +410,66 @@ def repeats_question(answer: str, question: str) -> bool:
     return not (_stems(answer) - _stems(question))
 
 
+# Interrogative words, folded, by language: a question that opens with one (or with a preposition
+# or "and" and then one: "Mit welchen Mitteln…?", "Dans quelle ville…?") asks for more than yes or
+# no. Per language, since English "was" and Swedish "var" also open yes/no questions ("Was it…?",
+# "Var det…?"), and French "Est-ce que…?" is one.
+_INTERROGATIVES = {
+    "en": frozenset({"what", "who", "whom", "whose", "which", "where", "why", "how", "when"}),
+    "de": frozenset(
+        {
+            "was", "wer", "wen", "wem", "wessen", "welche", "welchem", "welchen", "welcher", "welches",
+            "wo", "woher", "wohin", "womit", "wofur", "woruber", "warum", "weshalb", "wieso", "wie", "wann",
+        }
+    ),
+    "fr": frozenset(
+        {
+            "que", "qu", "quoi", "qui", "quel", "quelle", "quels", "quelles", "ou", "pourquoi", "comment",
+            "quand", "combien", "lequel", "laquelle",
+        }
+    ),
+    "sv": frozenset({"vad", "vem", "vems", "vilken", "vilket", "vilka", "varifran", "vart", "varfor", "hur", "nar"}),
+    "nl": frozenset(
+        {"wat", "wie", "wiens", "welk", "welke", "waar", "waarom", "hoe", "wanneer", "waarmee", "waarvoor", "hoeveel"}
+    ),
+}  # fmt: skip
+_QUESTION_LEADS = frozenset(
+    {
+        "and", "in", "on", "at", "for", "from", "with", "by", "of", "since", "to", "und", "mit", "an",
+        "zu", "fur", "von", "aus", "bei", "nach", "seit", "bis", "um", "uber", "et", "dans", "a", "en",
+        "de", "du", "par", "pour", "avec", "sur", "depuis", "och", "i", "pa", "fran", "med", "av",
+        "till", "sedan", "op", "van", "met", "voor", "uit", "naar", "bij", "sinds", "tot",
+    }
+)  # fmt: skip
+_LEADING_POLARITY = re.compile(
+    r"^\W*(?:yes|no|ja|nein|nej|nee|neen|oui|non|si)\b[\s,.;:!–—-]*", re.IGNORECASE
+)
+
+
+def asks_open_question(question: str, lang: str) -> bool:
+    """True when ``question``, written in ``lang``, opens with an interrogative ("Wo hat er sie
+    empfangen?", "Und wo…?", "Dans quelle ville…?"): it asks for more than yes or no."""
+    words = _WORD.findall(_fold(question))[:2]
+    interrogatives = _INTERROGATIVES.get(lang, frozenset())
+    if words and words[0] in _QUESTION_LEADS and len(words) > 1:
+        return words[1] in interrogatives
+    return bool(words) and words[0] in interrogatives
+
+
+def drop_yes_no(answer: str, question: str, lang: str) -> str:
+    """``answer`` without the yes or no it opens with when ``question`` asks for something else:
+    "Ja, To Lam empfing die Delegationsleiter im Parteihauptquartier." to "Und wo hat er sie
+    empfangen?" becomes "To Lam empfing …". A small model starts answers that way; the rest is the
+    answer (and may be empty: then there is none)."""
+    if not asks_open_question(question, lang):
+        return answer
+    match = _LEADING_POLARITY.match(answer)
+    if match is None:
+        return answer
+    rest = answer[match.end() :]
+    return rest[:1].upper() + rest[1:]
+
+
 def shares_nothing(answer: str, passages: list[Passage]) -> bool:
     """True when ``answer`` has no number and no word stem in common with any of ``passages``
     (a bare "Yes." or a name from outside knowledge), so no source can be said to support it."""

@@ -459,6 +459,41 @@ def test_an_answer_that_does_not_give_what_the_question_asks_for_is_an_abstentio
     assert other.found and other.abstention_reason is None
 
 
+@pytest.mark.parametrize(
+    ("question", "said", "shown"),
+    [
+        # An open question: the yes is dropped ("Ja, KPV-Generalsekretär To Lam empfing …" to "Und
+        # wo hat er sie empfangen?", the local model, 2026-12-05).
+        ("Wie viele Kapitel hat die Konvention?", "Ja, 9 Kapitel.", "9 Kapitel."),
+        ("Und wie viele Kapitel hat sie?", "Ja, sie hat 9 Kapitel.", "Sie hat 9 Kapitel."),
+        # A yes/no question: the yes is the answer.
+        ("Hat die Konvention 9 Kapitel?", "Ja, 9 Kapitel.", "Ja, 9 Kapitel."),
+    ],
+)
+def test_a_yes_or_no_opening_an_answer_to_an_open_question_is_dropped(
+    llm_settings: Settings, retriever: FakeRetriever, question: str, said: str, shown: str
+) -> None:
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(reply(said, [1])))
+    assert result.found, result.abstention_reason
+    assert result.text == shown
+
+
+def test_a_bare_yes_to_an_open_question_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    result = answer(
+        "Wo hat To Lam die Delegationsleiter empfangen?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=fake(reply("Ja.", [1])),
+    )
+    assert not result.found and result.citations == []
+    assert (
+        result.abstention_reason
+        == "the question asks more than yes or no, and the answer only says yes or no"
+    )
+
+
 def test_an_answer_to_a_question_about_a_year_no_article_states_is_an_abstention(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:

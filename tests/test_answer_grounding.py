@@ -9,11 +9,13 @@ import pytest
 from qa.corpus import load_corpus
 from qa.grounding import (
     answer_schema,
+    asks_open_question,
     asks_when,
     best_support,
     corpus_vocabulary,
     corpus_years,
     counts_something_else,
+    drop_yes_no,
     echoes_question_number,
     full_dates,
     ground,
@@ -626,3 +628,48 @@ def test_an_answer_places_something_in_time(answer: str, timed: bool) -> None:
     assert states_time(answer) is timed
     assert misses_time(answer, "Wann fand es statt?") is not timed
     assert not misses_time(answer, "Was fand statt?")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "is_open"),
+    [
+        ("Und wo hat er sie empfangen?", "de", True),
+        ("Was würdigte Krzysztof Gawkowski?", "de", True),
+        ("Mit welchen Mitteln will Vietnam Streitigkeiten lösen?", "de", True),
+        ("Wie einig waren sich die UN-Mitglieder?", "de", True),
+        ("Hat die Konvention 50 Kapitel?", "de", False),
+        ("En waar staat die afkorting voor?", "nl", True),
+        ("Van welke geest getuigde de deelname?", "nl", True),
+        ("Is het verdrag al in werking?", "nl", False),
+        ("Qu'est-ce que le Vietnam demande ?", "fr", True),
+        ("Dans quelle ville l'Assemblée l'a-t-elle adoptée ?", "fr", True),
+        ("Est-ce que le Vietnam a signé ?", "fr", False),
+        ("För hur länge sedan antog FN ett sådant dokument?", "sv", True),
+        ("Är det första gången som Vietnam står värd?", "sv", False),
+        ("Var det Vietnam som skrev under först?", "sv", False),  # "var": was, here
+        ("Who chaired the ceremony?", "en", True),
+        ("Was it signed in 2023?", "en", False),  # "was": a verb, here
+        ("Did the United States sign?", "en", False),
+    ],
+)
+def test_open_questions_ask_more_than_yes_or_no(question: str, lang: str, is_open: bool) -> None:
+    assert asks_open_question(question, lang) is is_open
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "shown"),
+    [
+        (
+            "Ja, KPV-Generalsekretär To Lam empfing die Delegationsleiter.",
+            "Und wo hat er sie empfangen?",
+            "KPV-Generalsekretär To Lam empfing die Delegationsleiter.",
+        ),
+        ("Ja.", "Und wo hat er sie empfangen?", ""),
+        ("Ja, 9 Kapitel.", "Hat die Konvention 9 Kapitel?", "Ja, 9 Kapitel."),
+        ("Japan.", "Wer hat zuerst unterzeichnet?", "Japan."),  # a word, not "ja"
+    ],
+)
+def test_a_yes_or_no_opening_an_answer_to_an_open_question_is_dropped(
+    answer: str, question: str, shown: str
+) -> None:
+    assert drop_yes_no(answer, question, "de") == shown
