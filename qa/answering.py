@@ -246,8 +246,9 @@ class _Run:
         )
         unknown_year = self._unknown_years(parsed.text)
         recounted = recounts_a_source(parsed.text, check.citations, self.lang)
-        echoed = echoes_question_number(parsed.text, [p.text for p in context], self.asked)
-        spliced = spliced_dates(parsed.text, [p.text for p in context])
+        shown = [p.text for p in context]
+        echoed = echoes_question_number(parsed.text, shown, self.asked)
+        spliced = spliced_dates(parsed.text, shown)
         for failed, problem in (
             (leaks_prompt(parsed.text, messages[0][1]), "the answer repeats the system prompt"),
             (shares_nothing(parsed.text, context), "the answer shares no number or word with any source"),

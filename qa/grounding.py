@@ -441,9 +441,7 @@ _QUESTION_LEADS = frozenset(
         "till", "sedan", "op", "van", "met", "voor", "uit", "naar", "bij", "sinds", "tot",
     }
 )  # fmt: skip
-_LEADING_POLARITY = re.compile(
-    r"^\W*(?:yes|no|ja|nein|nej|nee|neen|oui|non|si)\b[\s,.;:!–—-]*", re.IGNORECASE
-)
+_LEADING_POLARITY = re.compile(rf"^\W*(?:{'|'.join(sorted(_POLARITY))})\b[\s,.;:!–—-]*", re.IGNORECASE)
 
 
 def asks_open_question(question: str, lang: str) -> bool:
@@ -666,10 +664,11 @@ def counts_something_else(answer: str, question: str) -> bool:
 # Questions that ask when (case-folded, accents kept: Swedish "vilket år" is not "vilket är"). A
 # when-word asks only at the start of the question (after "and"), after a preposition ("seit
 # wann") or right before the question mark: "What did he say when he arrived?" asks what.
+_WHEN = "(?:when|wann|quand|när|wanneer)"
 _WHEN_QUESTION = re.compile(
-    r"^\W*(?:(?:and|und|et|och|en|so|also|alors|dus)\W+)?(?:when|wann|quand|när|wanneer)\b"
-    r"|\b(?:seit|bis|depuis|jusqu'à|sedan|till|sinds|tot|since|until) (?:wann|quand|när|wanneer|when)\b"
-    r"|\b(?:when|wann|quand|när|wanneer)\W*\?\W*$"
+    rf"^\W*(?:(?:and|und|et|och|en|so|also|alors|dus)\W+)?{_WHEN}\b"
+    rf"|\b(?:seit|bis|depuis|jusqu'à|sedan|till|sinds|tot|since|until) {_WHEN}\b"
+    rf"|\b{_WHEN}\W*\?\W*$"
     r"|\b(?:(?:on |in )?(?:which|what) (?:date|day|year|time of day)"
     r"|(?:an|in|zu|um) welche[mnr]? (?:tag|datum|jahr|tageszeit|uhrzeit)|welche[sn]? (?:datum|jahr)"
     r"|(?:à |en )?quel(?:le)? (?:date|jour|année|heure|moment)"
@@ -901,12 +900,15 @@ def spliced_dates(answer: str, sources: list[str]) -> list[str]:
     from "den 25 oktober" in one paragraph and "24 december 2024" in another: each number passes
     the number check, the date is in no source. A paragraph that gives the day and month, and the
     year elsewhere in it ("Am 25. Oktober … 2025"), states the date."""
-    flagged = []
-    for date, written in full_dates(answer).items():
-        day, month, year = date
+    dates = full_dates(answer)
+    if not dates:
+        return []
+    stated = [(full_dates(text), _days_and_months(text), years_in(text)) for text in sources]
+    return [
+        written
+        for (day, month, year), written in dates.items()
         if not any(
-            date in full_dates(text) or ((day, month) in _days_and_months(text) and year in years_in(text))
-            for text in sources
-        ):
-            flagged.append(written)
-    return flagged
+            (day, month, year) in whole or ((day, month) in days and year in years)
+            for whole, days, years in stated
+        )
+    ]
