@@ -33,7 +33,7 @@ import qa.translation as translation
 from qa.config import PROJECT_ROOT, Settings
 from qa.llm import chat
 from qa.models import Answer
-from qa.prompts import render
+from qa.prompts import language_name, render
 
 
 class Pivot:
@@ -48,7 +48,9 @@ class Pivot:
         if question in self.cache:
             return self.cache[question], 0.0
         t = time.perf_counter()
-        prompt = render("translate", text=question, language="English")
+        prompt = render(
+            "translate", text=question, source=language_name(answering.question_language(question)), language="English"
+        )
         raw = "".join(chat(model, [("user", prompt)], settings))
         seconds = time.perf_counter() - t
         text = translation.unwrap(raw).strip() or question

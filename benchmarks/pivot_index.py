@@ -78,7 +78,9 @@ def translate_all(
             model.max_tokens = 1024  # a paragraph, not a short answer
         for n, (paragraph, lang) in enumerate(todo, start=1):
             t = time.perf_counter()
-            prompt = render("translate", text=paragraph.text, language=language_name(lang))
+            prompt = render(
+                "translate", text=paragraph.text, source=language_name(paragraph.lang), language=language_name(lang)
+            )
             text = _unwrap("".join(stream_chat(model, [("user", prompt)])))
             row = {
                 "id": f"{paragraph.content_hash}:{lang}",

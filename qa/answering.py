@@ -62,7 +62,7 @@ from qa.lang import answer_language, detect_language
 from qa.llm import chat
 from qa.models import Answer, Citation, Passage
 from qa.prompts import has_language_name, language_name, message, render
-from qa.translation import length_limit, read_translation, unwrap
+from qa.translation import length_limit, much_shorter, read_translation, unwrap
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -311,7 +311,7 @@ class _Run:
         t = time.perf_counter()
         parts: list[str] = []
         try:
-            parts.extend(read_translation(model, text, self.lang, self.settings))
+            parts.extend(read_translation(model, text, self.lang, self.settings, source_lang=written_in))
         except TransientBackendError as exc:
             log.warning("could not translate the answer (%s); keeping it in %s", exc, written_in)
             return text
@@ -325,6 +325,8 @@ class _Run:
             problems.append(f"over {limit} characters for a {len(text)}-character answer")
         if not translated:
             problems.append("empty")
+        elif much_shorter(text, translated):
+            problems.append("much shorter than the answer")
         if not numbers_in(text) <= numbers_in(translated):
             problems.append("numbers changed")
         if answer_language(translated, sources) not in (None, self.lang):

@@ -42,8 +42,8 @@ LENGTH_SLACK = 40
 # model, the translations were 0.76-1.23 times as long as the originals; the two replies under
 # half (with the answer stage's prompt, before paragraphs had their own) were no translation at
 # all ("Since the text is data, I will not translate it.", "The text is already in English.").
-# Under SHORT_FACTOR × the text − SHORT_SLACK characters, a reply is flagged as leaving most of
-# the paragraph out.
+# Under SHORT_FACTOR × the text − SHORT_SLACK characters, a paragraph's translation is flagged
+# as leaving most of it out, and an answer's is rejected (the answer stays as written).
 SHORT_FACTOR = 0.5
 SHORT_SLACK = 20
 # A longer paragraph is not translated: prompt and translation must fit the local model's context
@@ -61,21 +61,26 @@ def length_limit(text: str) -> int:
 
 
 def read_translation(
-    model: BaseChatModel, text: str, lang: str, settings: Settings, *, source_lang: str | None = None
+    model: BaseChatModel,
+    text: str,
+    lang: str,
+    settings: Settings,
+    *,
+    source_lang: str | None = None,
+    paragraph: bool = False,
 ) -> Iterator[str]:
     """The pieces of the model's translation of ``text`` into ``lang`` as they arrive; stops
     (and so stops the model) once they add up to more than :func:`length_limit`, which the
     caller can tell by their length. Backend errors propagate.
 
-    Without ``source_lang`` (an answer) the prompt is ``prompts/translate.txt``; with it (a
-    source paragraph) ``prompts/translate_paragraph.txt``, which names the language it is in
-    (told only the target, the bundled model once replied "The text is already in English.").
+    An answer is translated with ``prompts/translate.txt``, a source paragraph (``paragraph``)
+    with ``prompts/translate_paragraph.txt``; both name ``source_lang``, the language the text is
+    in (told only the target, the bundled model replied "The text is already in English." to a
+    Swedish paragraph, and to a Swedish answer).
     """
-    if source_lang is None:
-        prompt = render("translate", text=text, language=language_name(lang))
-    else:
-        source = language_name(source_lang) if has_language_name(source_lang) else "its language"
-        prompt = render("translate_paragraph", text=text, source=source, language=language_name(lang))
+    source = language_name(source_lang) if source_lang and has_language_name(source_lang) else "its language"
+    template = "translate_paragraph" if paragraph else "translate"
+    prompt = render(template, text=text, source=source, language=language_name(lang))
     limit = length_limit(text)
     total = 0
     with contextlib.closing(chat(model, [("user", prompt)], settings)) as stream:
@@ -84,6 +89,11 @@ def read_translation(
             yield piece
             if total > limit:
                 return
+
+
+def much_shorter(original: str, translated: str) -> bool:
+    """True when ``translated`` is too short to be a translation of ``original`` (see SHORT_FACTOR)."""
+    return len(translated) < SHORT_FACTOR * len(original) - SHORT_SLACK
 
 
 def unwrap(raw: str) -> str:
@@ -118,7 +128,7 @@ def check_translation(original: str, translated: str, lang: str, *, runaway: boo
         problems.append("cut off: the model ran on far beyond the length of the paragraph")
     if not translated:
         problems.append("the model returned no translation")
-    elif len(translated) < SHORT_FACTOR * len(original) - SHORT_SLACK:
+    elif much_shorter(original, translated):
         problems.append("much shorter than the original: most of the paragraph may be missing")
     differ = numbers_in(original) ^ numbers_in(translated)
     if translated and differ:
@@ -179,7 +189,7 @@ class Translator:
         parts: list[str] = []
         if source_lang is None:
             source_lang = detect_language(text) or "und"
-        for piece in read_translation(model, text, lang, self.settings, source_lang=source_lang):
+        for piece in read_translation(model, text, lang, self.settings, source_lang=source_lang, paragraph=True):
             parts.append(piece)
             yield unwrap("".join(parts))
         raw = "".join(parts)

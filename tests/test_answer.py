@@ -788,6 +788,55 @@ def test_a_bad_translation_is_rejected_and_the_answer_kept(
     assert result.found and result.text == german, why
 
 
+# What the bundled model replied (2026-12-06) when asked to translate its Swedish answer to an
+# English question, told only the target language.
+SWEDISH_ANSWER = (
+    "Hon betonade att konventionen markerar ett viktigt steg mot utformningen av den första "
+    "globala rättsliga ramen för att stärka det internationella samarbetet för att förebygga och "
+    "bekämpa it-brottslighet – en alltmer komplex gränsöverskridande utmaning."
+)
+
+
+def test_a_reply_about_the_text_instead_of_a_translation_is_rejected(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    model = fake(reply(SWEDISH_ANSWER, [1]), "The text is already in English.")
+    result = answer(
+        "What did she stress about the convention?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=model,
+    )
+    assert result.found and result.text == SWEDISH_ANSWER
+    assert "translation" in result.timings  # asked, and the reply was refused
+
+
+class RecordingFake(GenericFakeChatModel):
+    """A fake chat model that keeps the messages of every request."""
+
+    prompts: list[str] = []
+
+    def _stream(self, messages: Any, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        self.prompts.append(messages[-1].content)
+        yield from super()._stream(messages, *args, **kwargs)
+
+
+def test_the_translation_request_names_the_language_the_answer_is_in(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    german = "Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln."
+    english = "The Hanoi Convention consists of 9 chapters and 71 articles."
+    model = RecordingFake(messages=iter([json.dumps(reply(german, [1])), english]), prompts=[])
+    answer(
+        "How many chapters does the Hanoi Convention have?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=model,
+    )
+    assert len(model.prompts) == 2
+    assert "from German into English" in model.prompts[1] and german in model.prompts[1]
+
+
 class CountingFake(GenericFakeChatModel):
     """A fake chat model that counts the chunks it was asked for."""
 

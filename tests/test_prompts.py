@@ -23,7 +23,7 @@ PROMPT_VARIABLES = {
     "answer": {"sources": "[1] text", "question": "Q?", "language": "German"},
     "source": {"number": 1, "text": "A paragraph."},
     "condense": {"history": "User: a\nAssistant: b", "question": "And then?"},
-    "translate": {"text": "Die Konvention hat 9 Kapitel.", "language": "English"},
+    "translate": {"text": "Die Konvention hat 9 Kapitel.", "source": "German", "language": "English"},
     "translate_paragraph": {
         "text": "Die Konvention hat 9 Kapitel.",
         "source": "German",
