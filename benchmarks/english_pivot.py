@@ -49,7 +49,10 @@ class Pivot:
             return self.cache[question], 0.0
         t = time.perf_counter()
         prompt = render(
-            "translate", text=question, source=language_name(answering.question_language(question)), language="English"
+            "translate",
+            text=question,
+            source=language_name(answering.question_language(question)),
+            language="English",
         )
         raw = "".join(chat(model, [("user", prompt)], settings))
         seconds = time.perf_counter() - t

@@ -79,7 +79,10 @@ def translate_all(
         for n, (paragraph, lang) in enumerate(todo, start=1):
             t = time.perf_counter()
             prompt = render(
-                "translate", text=paragraph.text, source=language_name(paragraph.lang), language=language_name(lang)
+                "translate",
+                text=paragraph.text,
+                source=language_name(paragraph.lang),
+                language=language_name(lang),
             )
             text = _unwrap("".join(stream_chat(model, [("user", prompt)])))
             row = {

@@ -189,7 +189,9 @@ class Translator:
         parts: list[str] = []
         if source_lang is None:
             source_lang = detect_language(text) or "und"
-        for piece in read_translation(model, text, lang, self.settings, source_lang=source_lang, paragraph=True):
+        for piece in read_translation(
+            model, text, lang, self.settings, source_lang=source_lang, paragraph=True
+        ):
             parts.append(piece)
             yield unwrap("".join(parts))
         raw = "".join(parts)

@@ -12,6 +12,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from pydantic import Field
 
 from qa.answering import (
     AnswerFieldStreamer,
@@ -814,7 +815,7 @@ def test_a_reply_about_the_text_instead_of_a_translation_is_rejected(
 class RecordingFake(GenericFakeChatModel):
     """A fake chat model that keeps the messages of every request."""
 
-    prompts: list[str] = []
+    prompts: list[str] = Field(default_factory=list)
 
     def _stream(self, messages: Any, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         self.prompts.append(messages[-1].content)
@@ -826,7 +827,7 @@ def test_the_translation_request_names_the_language_the_answer_is_in(
 ) -> None:
     german = "Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln."
     english = "The Hanoi Convention consists of 9 chapters and 71 articles."
-    model = RecordingFake(messages=iter([json.dumps(reply(german, [1])), english]), prompts=[])
+    model = RecordingFake(messages=iter([json.dumps(reply(german, [1])), english]))
     answer(
         "How many chapters does the Hanoi Convention have?",
         settings=llm_settings,
