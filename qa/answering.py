@@ -46,6 +46,7 @@ from qa.grounding import (
     ground,
     leaks_prompt,
     map_sources,
+    misses_name,
     misses_quantity,
     misses_time,
     numbers_in,
@@ -260,6 +261,10 @@ class _Run:
             (
                 misses_time(parsed.text, self.asked),
                 "the question asks when, and the answer gives no time",
+            ),
+            (
+                misses_name(parsed.text, self.asked, self.lang),
+                "the question asks who or which country or city, and the answer names no one and nowhere",
             ),
             (
                 counts_something_else(parsed.text, self.asked),

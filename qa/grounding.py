@@ -722,6 +722,81 @@ def misses_time(answer: str, question: str) -> bool:
     return asks_when(question) and not states_time(answer)
 
 
+# Interrogatives that ask who, folded, by language (Dutch "wie" is who; German "wie" is how).
+_WHO = {
+    "en": frozenset({"who", "whom", "whose"}),
+    "de": frozenset({"wer", "wen", "wem", "wessen"}),
+    "fr": frozenset({"qui"}),
+    "sv": frozenset({"vem", "vems"}),
+    "nl": frozenset({"wie", "wiens"}),
+}
+# Questions that ask which country or city (folded text): the answer is a name.
+_PLACE_NAME_QUESTION = re.compile(
+    r"\b(?:(?:which|what) (?:country|countries|nation|city|cities|town|capital)"
+    r"|welche[smnr]? (?:land|lander|staat|staaten|stadt|stadte|hauptstadt)"
+    r"|quel(?:le)?s? (?:pays|ville|villes|nation|nations|capitale)"
+    r"|(?:vilket|vilka) (?:land|lander)|vilken (?:stad|huvudstad)"
+    r"|welke? (?:land|landen|stad|steden|hoofdstad))\b"
+)
+# "is" and "was" in the corpus languages and English, folded.
+_COPULAS = frozenset(
+    {"is", "was", "are", "were", "ist", "war", "sind", "waren", "est", "etait", "sont", "ar", "var", "zijn"}
+)
+# Capitalised only for opening a sentence: pronouns and determiners longer than three letters
+# (shorter first words, "The", "Die", "Hon", "Het", are never taken for names), folded.
+_SENTENCE_OPENERS = frozenset(
+    {
+        "this", "that", "these", "those", "they", "there", "dies", "diese", "dieser", "dieses", "elle",
+        "elles", "cette", "celui", "celle", "ceux", "denna", "detta", "dessa", "deze", "dit",
+    }
+)  # fmt: skip
+
+
+def asks_for_name(question: str, lang: str) -> bool:
+    """True when ``question``, written in ``lang``, asks who ("Wer leitete…?", "À qui…?") or which
+    country or city ("Dans quelle ville…?", "Vilka länder…?"): its answer names someone or
+    somewhere."""
+    tokens = _WORD.findall(question)
+    words = [_fold(w) for w in tokens]
+    who = _WHO.get(lang, frozenset())
+    at = (
+        0
+        if words[:1] and words[0] in who
+        else 1
+        if words[1:2] and words[0] in _QUESTION_LEADS and words[1] in who
+        else None
+    )
+    if at is not None:
+        # "Who is Ghada Waly?" asks what she is, not for a name.
+        rest = tokens[at + 1 : at + 3]
+        return not (len(rest) == 2 and _fold(rest[0]) in _COPULAS and _is_capitalised(rest[1]))
+    return _PLACE_NAME_QUESTION.search(_fold(question)) is not None
+
+
+def names_in(answer: str) -> list[str]:
+    """The capitalised words of ``answer`` (names, and in German every noun), without a sentence's
+    capitalised opening word when it is short or a pronoun ("She", "Hon", "Diese")."""
+    names = []
+    for sentence in re.split(r"(?<=[.!?:;])\s+", answer):
+        for i, word in enumerate(_WORD.findall(sentence)):
+            if not _is_capitalised(word) or word.isdigit():
+                continue
+            if i == 0 and (len(word) <= 3 or _fold(word) in _SENTENCE_OPENERS):
+                continue
+            names.append(word)
+    return names
+
+
+def misses_name(answer: str, question: str, lang: str) -> bool:
+    """True when ``question`` asks who or which country or city and ``answer`` names nobody and
+    nowhere the question does not already name ("Hon betonade att konventionen markerar ett
+    viktigt steg …" to "Which countries signed the convention on the first day?")."""
+    if not asks_for_name(question, lang):
+        return False
+    asked = _stems(question)
+    return not any(_fold(name)[:5] not in asked for name in names_in(answer))
+
+
 # A year: four digits from 1900 to 2099, not part of a longer number ("2022", "år 1975"). Other
 # four-digit numbers are more likely counts ("1500 delegates") than years in news of today.
 _YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d{2}(?![\d]|[.,]\d)")

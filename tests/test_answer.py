@@ -442,13 +442,20 @@ def test_an_answer_that_counts_years_to_a_how_many_states_question_is_an_abstent
             "When will the Hanoi Convention enter into force?",
             "the question asks when, and the answer gives no time",
         ),
+        # "Which countries signed the convention on the first day?" answered "Hon betonade att
+        # konventionen markerar ett viktigt steg …" (the local model, 2026-12-06).
+        (
+            "Which countries signed the Hanoi Convention first?",
+            "the question asks who or which country or city, and the answer names no one and nowhere",
+        ),
     ],
-    ids=["how-many-no-number", "when-no-time"],
+    ids=["how-many-no-number", "when-no-time", "which-country-no-name"],
 )
 def test_an_answer_that_does_not_give_what_the_question_asks_for_is_an_abstention(
     llm_settings: Settings, retriever: FakeRetriever, question: str, reason: str
 ) -> None:
-    """Cited and on topic, but no count for a how-many question, no time for a when question."""
+    """Cited and on topic, but no count for a how-many question, no time for a when question, no
+    name for a which-country question."""
     evasive = reply("The Hanoi Convention is a milestone of international cooperation.", [1])
     result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(evasive))
     assert not result.found and result.citations == []
