@@ -5,8 +5,8 @@
 The rule (``qa.grounding.misses_name``): an answer to such a question that names no one and
 nowhere the question does not already name is an abstention. Asks every question of
 QUESTIONS_FILE (one per line; default ``benchmarks/name_questions.txt``: sixteen questions, the
-first eight answered by the articles, the last eight not, written before the rule was built and
-kept out of the known-answers set) twice through the configured backend, with the rule patched
+first eight answered by the articles, the last eight not, written before the rule was built;
+seven of the last eight were added to the known-answers set afterwards) twice through the configured backend, with the rule patched
 out and as shipped, and prints both answers with the reasons for each abstention. See README
 "Answers and backends".
 """

@@ -66,7 +66,7 @@ def extractive(tmp_path_factory: pytest.TempPathFactory) -> tuple[EvalReport, Pa
     return _run("extractive", tmp_path_factory)
 
 
-# Extractive targets not met yet (deterministic figures, measured 2026-12-06 on the seeds, 95 items):
+# Extractive targets not met yet (deterministic figures, measured 2026-12-06 on the seeds, 102 items):
 # the extractive backend cites its top-ranked paragraph, so its precision follows retrieval's
 # recall@1 (0.696). Strict: the test turns red as soon as a target is met, so the marker must go.
 EXTRACTIVE_UNMET = {
@@ -122,13 +122,16 @@ def llm_run(
     yield _run(backend, tmp_path_factory, **extra)
 
 
-# Local-backend targets not met yet, with the whole-set figures measured on 2026-12-05 (95 items,
-# idle 2-core machine, `qa eval --backend local`; README "Evaluation"). A listed metric under its target is an
+# Local-backend targets not met yet, with the whole-set figures measured on 2026-12-06 (102 items,
+# 2-core machine, `qa eval --backend local`; README "Evaluation"). A listed metric under its target is an
 # expected failure that carries the figure and the failing items; the target itself is unchanged.
 # Strict like xfail(strict=True): a listed metric that reaches its target fails, so the entry goes.
-# Metrics not listed (abstention, language match) must meet their targets; backend errors always fail.
+# Metrics not listed (language match) must meet their targets; backend errors always fail.
+# Abstention met its target (0.846, 22 of 26) until seven on-topic who/which-country questions the
+# articles do not answer were added; the model answers each with a name from the articles.
 LOCAL_UNMET = {
     "accuracy": "0.652 (45 of 69)",
+    "abstention": "0.667 (22 of 33)",
     "citation_precision": "0.730",
 }
 
