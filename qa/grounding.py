@@ -288,6 +288,12 @@ def corpus_vocabulary(corpus: Corpus) -> frozenset[str]:
     return _per_corpus(corpus, "stems", _stems)
 
 
+def corpus_words(corpus: Corpus) -> frozenset[str]:
+    """Every word of every paragraph of ``corpus``, case-folded (as :func:`qa.lang.own_words`
+    compares them), computed once per set of source files."""
+    return _per_corpus(corpus, "words", lambda text: {w.casefold() for w in _WORD.findall(text)})
+
+
 def corpus_years(corpus: Corpus) -> frozenset[str]:
     """Every year a paragraph of ``corpus`` states in digits, computed once per set of source
     files."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,17 @@ def detect_language_confident(text: str, min_confidence: float = 0.5) -> str | N
     return str(values[0].language.iso_code_639_1.name).lower()
 
 
+def own_words(text: str, source_words: Set[str]) -> list[str]:
+    """The words of ``text`` that can tell its language: not numbers, and not capitalised words
+    that also occur in the sources (``source_words``, case-folded): names such as "Hanoi" or
+    "Luong Cuong" are shared by every language."""
+    return [
+        w
+        for w in _WORD.findall(text)
+        if not any(c.isdigit() for c in w) and not (w[:1].isupper() and w.casefold() in source_words)
+    ]
+
+
 def answer_language(text: str, sources: Iterable[str] = ()) -> str | None:
     """The language an answer is written in, or ``None`` when it cannot be told with confidence.
 
@@ -63,12 +74,7 @@ def answer_language(text: str, sources: Iterable[str] = ()) -> str | None:
     out first. Needs at least two remaining words, a top confidence of 0.4 and twice the
     runner-up's: this decides whether an answer gets translated, so doubt means "leave it".
     """
-    source_words = {w.casefold() for source in sources for w in _WORD.findall(source)}
-    words = [
-        w
-        for w in _WORD.findall(text)
-        if not any(c.isdigit() for c in w) and not (w[:1].isupper() and w.casefold() in source_words)
-    ]
+    words = own_words(text, {w.casefold() for source in sources for w in _WORD.findall(source)})
     if len(words) < 2:
         return None
     values = _detector().compute_language_confidence_values(" ".join(words))

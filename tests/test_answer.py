@@ -924,6 +924,29 @@ def test_question_language(question: str, lang: str) -> None:
     assert question_language(question) == lang
 
 
+def test_a_question_made_of_names_only_has_no_language_of_its_own(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    """Asked "Hanoi?", the language detector says Finnish: the answer came in Finnish."""
+    assert question_language("Hanoi?") == "fi"  # the detector alone
+    result = answer(
+        "Hanoi?", settings=llm_settings, retriever=retriever, chat_model=fake(reply("", [], found=False))
+    )
+    assert result.lang == "en" and result.text == message("not_found", "en")
+    # In a conversation it takes the conversation's language.
+    german = answer(
+        "To Lam?",
+        history=[("Wer leitete die Zeremonie?", "Präsident Luong Cuong.")],
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=fake("Wer ist To Lam?", reply("", [], found=False)),
+    )
+    assert german.lang == "de"
+    # A word the sources do not use tells the language.
+    assert question_language("Wer?", None, {"hanoi"}) == "de"
+    assert question_language("Hanoi, wann?", None, {"hanoi"}) == "de"
+
+
 def test_extractive_backend_quotes_a_sentence_with_its_paragraph(
     settings: Settings, retriever: FakeRetriever
 ) -> None:
