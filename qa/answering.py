@@ -38,6 +38,7 @@ from qa.config import Settings, get_settings
 from qa.errors import InputError
 from qa.grounding import (
     answer_schema,
+    corpus_names,
     corpus_vocabulary,
     corpus_words,
     corpus_years,
@@ -46,6 +47,7 @@ from qa.grounding import (
     echoes_question_number,
     ground,
     leaks_prompt,
+    lost_names,
     map_sources,
     misses_name,
     misses_quantity,
@@ -335,6 +337,9 @@ class _Run:
             problems.append("much shorter than the answer")
         if not numbers_in(text) <= numbers_in(translated):
             problems.append("numbers changed")
+        corpus = self._corpus()
+        if translated and corpus is not None and (lost := lost_names(text, translated, corpus_names(corpus))):
+            problems.append("drops the name(s) " + ", ".join(lost))
         if answer_language(translated, sources) not in (None, self.lang):
             problems.append("still not in the question's language")
         if leaks_prompt(translated, system_prompt):

@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -265,16 +265,25 @@ _CORPUS_CACHE_SIZE = 8
 def _per_corpus(corpus: Corpus, kind: str, of_text: Callable[[str], set[str]]) -> frozenset[str]:
     """The union of ``of_text`` over every paragraph of ``corpus``, computed once per ``kind`` and
     set of source files (keyed by their hashes)."""
+
+    def union(corpus: Corpus) -> set[str]:
+        found: set[str] = set()
+        for doc in corpus.documents:
+            for paragraph in doc.paragraphs:
+                found |= of_text(paragraph.text)
+        return found
+
+    return _cached(corpus, kind, union)
+
+
+def _cached(corpus: Corpus, kind: str, compute: Callable[[Corpus], set[str]]) -> frozenset[str]:
+    """``compute(corpus)``, computed once per ``kind`` and set of source files (keyed by their hashes)."""
     key = (kind, tuple(sorted(d.sha256 for d in corpus.documents)))
     with _CORPUS_LOCK:
         cached = _CORPUS_CACHE.get(key)
     if cached is not None:
         return cached
-    found: set[str] = set()
-    for doc in corpus.documents:
-        for paragraph in doc.paragraphs:
-            found |= of_text(paragraph.text)
-    result = frozenset(found)
+    result = frozenset(compute(corpus))
     with _CORPUS_LOCK:
         while len(_CORPUS_CACHE) >= _CORPUS_CACHE_SIZE:
             _CORPUS_CACHE.pop(next(iter(_CORPUS_CACHE)))
@@ -292,6 +301,34 @@ def corpus_words(corpus: Corpus) -> frozenset[str]:
     """Every word of every paragraph of ``corpus``, case-folded (as :func:`qa.lang.own_words`
     compares them), computed once per set of source files."""
     return _per_corpus(corpus, "words", lambda text: {w.casefold() for w in _WORD.findall(text)})
+
+
+def corpus_names(corpus: Corpus) -> frozenset[str]:
+    """Words written capitalised in articles of two or more languages, folded: names ("Hanoi",
+    "Luong", "Guterres", "UNODC"), which no translation changes; not German nouns ("Präsident"
+    is "président", "president" elsewhere). Computed once per set of source files."""
+
+    def shared(corpus: Corpus) -> set[str]:
+        languages: dict[str, set[str]] = {}
+        for doc in corpus.documents:
+            for paragraph in doc.paragraphs:
+                for word in _WORD.findall(paragraph.text):
+                    if _is_capitalised(word) and not word.isdigit():
+                        languages.setdefault(_fold(word), set()).add(paragraph.lang)
+        return {word for word, langs in languages.items() if len(langs) >= 2}
+
+    return _cached(corpus, "names", shared)
+
+
+def lost_names(original: str, translated: str, names: Set[str]) -> list[str]:
+    """The names (``names``, see :func:`corpus_names`) of ``original`` that ``translated`` lacks,
+    compared by their first five letters ("Vietnams" is kept as "Vietnam's")."""
+    have = {_fold(w)[:5] for w in _WORD.findall(translated)}
+    return [
+        w
+        for w in _WORD.findall(original)
+        if _is_capitalised(w) and _fold(w) in names and _fold(w)[:5] not in have
+    ]
 
 
 def corpus_years(corpus: Corpus) -> frozenset[str]:

@@ -780,6 +780,7 @@ RUNAWAY_TRANSLATION = "The Hanoi Convention consists of 9 chapters and 71 articl
         ("", "empty"),
         ("Emmanuel Macron says the Hanoi Convention has 9 chapters and 71 articles.", "adds a name"),
         (RUNAWAY_TRANSLATION, "repeats itself far beyond the answer's length"),
+        ("The Convention consists of 9 chapters and 71 articles.", "drops the name Hanoi"),
     ],
 )
 def test_a_bad_translation_is_rejected_and_the_answer_kept(

@@ -6,13 +6,14 @@ import json
 
 import pytest
 
-from qa.corpus import load_corpus
+from qa.corpus import Corpus, load_corpus
 from qa.grounding import (
     answer_schema,
     asks_for_name,
     asks_open_question,
     asks_when,
     best_support,
+    corpus_names,
     corpus_vocabulary,
     corpus_years,
     counts_something_else,
@@ -22,6 +23,7 @@ from qa.grounding import (
     ground,
     leaks_prompt,
     looks_like_abstention,
+    lost_names,
     map_sources,
     misses_name,
     misses_quantity,
@@ -765,3 +767,33 @@ def test_an_answer_to_a_name_question_names_someone(
     answer: str, question: str, lang: str, misses: bool
 ) -> None:
     assert misses_name(answer, question, lang) is misses
+
+
+def test_names_are_the_words_capitalised_in_two_languages(corpus: Corpus) -> None:
+    names = corpus_names(corpus)
+    assert {"hanoi", "vietnam", "luong", "cuong", "guterres", "lam", "unodc"} <= names
+    # German nouns are capitalised in German only; a translation changes them.
+    assert not {"präsident", "prasident", "konvention", "unterzeichnungszeremonie"} & names
+
+
+@pytest.mark.parametrize(
+    ("original", "translated", "lost"),
+    [
+        # The bundled model's English for the Swedish reception paragraph (2026-12-05).
+        (
+            "Generalsekreterare To Lam tog emot delegationschefer.",
+            "The general secretaries received delegates.",
+            ["To", "Lam"],
+        ),
+        (
+            "Präsident Luong Cuong leitete die Zeremonie.",
+            "The text is already in English.",
+            ["Luong", "Cuong"],
+        ),
+        ("Präsident Luong Cuong leitete die Zeremonie.", "President Luong Cuong chaired the ceremony.", []),
+        ("Vietnams pionjärroll", "Vietnam's pioneering role", []),  # compared by five letters
+        ("Hanoï", "Hanoi", []),
+    ],
+)
+def test_names_a_translation_lost(corpus: Corpus, original: str, translated: str, lost: list[str]) -> None:
+    assert lost_names(original, translated, corpus_names(corpus)) == lost
