@@ -412,16 +412,8 @@ class _Run:
         return full_paragraph(self.retriever, passage)
 
     def _corpus(self) -> Corpus | None:
-        """The retriever's corpus, for the checks that look at every article; None when the
-        retriever has none to give."""
-        from qa.errors import QAError
-
-        try:
-            corpus: Corpus = self.retriever.corpus
-        except (QAError, AttributeError) as exc:
-            log.debug("no corpus for the checks (%s); using the retrieved passages", exc)
-            return None
-        return corpus
+        """The retriever's corpus (see :func:`corpus_of`)."""
+        return corpus_of(self.retriever)
 
     def _vocabulary(self) -> frozenset[str] | None:
         """The corpus's word stems for the name check; None (the retrieved passages') when the
@@ -530,13 +522,21 @@ def question_language(
 
 def _source_words(retriever: Any) -> frozenset[str]:
     """The case-folded words of ``retriever``'s corpus; empty when it has none to give."""
+    corpus = corpus_of(retriever)
+    return frozenset() if corpus is None else corpus_words(corpus)
+
+
+def corpus_of(retriever: Any) -> Corpus | None:
+    """``retriever``'s corpus, for the checks that look at every article; None when it has none
+    to give (a test's fake, an index that cannot be read)."""
     from qa.errors import QAError
 
     try:
-        return corpus_words(retriever.corpus)
+        corpus: Corpus = retriever.corpus
     except (QAError, AttributeError) as exc:
-        log.debug("no corpus words for the question's language (%s)", exc)
-        return frozenset()
+        log.debug("no corpus for the checks (%s); using the retrieved passages", exc)
+        return None
+    return corpus
 
 
 def _clean_history(history: Any, settings: Settings) -> list[tuple[str, str]]:

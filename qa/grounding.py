@@ -186,6 +186,8 @@ def unsupported_names(answer: str, evidence: list[str], question: str = "") -> s
 # Lower-case words that join the parts of one name: "Ministry of Foreign Affairs", "Ministère de
 # la Sécurité publique". Not German ones: "Verwaltung von Strafen" is two nouns, not a name.
 _NAME_JOINERS = frozenset({"of", "the", "de", "du", "des", "d", "la", "le", "van", "af", "di"})
+# Where a sentence of an answer ends, for telling a capitalised first word from a name.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?:;])\s+")
 # What may stand between two words of one name: spaces, hyphens, apostrophes.
 _NAME_GAP = re.compile(r"[\s\-\u2010\u2011'\u2019]*")
 
@@ -201,7 +203,7 @@ def _name_runs(answer: str) -> list[list[str]]:
     "Het") is capitalised for its place, so it starts no run; nor does a word right after a
     number, which is what is counted ("90 Millionen Einwohner": German capitalises nouns)."""
     runs: list[list[str]] = []
-    for sentence in re.split(r"(?<=[.!?:;])\s+", answer):
+    for sentence in _SENTENCE_BREAK.split(answer):
         # Tokens, each with whether punctuation (not a space, hyphen or apostrophe) precedes it.
         tokens: list[tuple[str, bool]] = []
         end = 0
@@ -487,14 +489,19 @@ _QUESTION_LEADS = frozenset(
 _LEADING_POLARITY = re.compile(rf"^\W*(?:{'|'.join(sorted(_POLARITY))})\b[\s,.;:!–—-]*", re.IGNORECASE)
 
 
+def _interrogative_at(words: list[str], interrogatives: frozenset[str]) -> int | None:
+    """Where the interrogative opening a question's folded ``words`` is: the first word, or the
+    second after a preposition or "and" ("Und wo…?", "Dans quelle ville…?"); None when there is none."""
+    if len(words) > 1 and words[0] in _QUESTION_LEADS:
+        return 1 if words[1] in interrogatives else None
+    return 0 if words[:1] and words[0] in interrogatives else None
+
+
 def asks_open_question(question: str, lang: str) -> bool:
     """True when ``question``, written in ``lang``, opens with an interrogative ("Wo hat er sie
     empfangen?", "Und wo…?", "Dans quelle ville…?"): it asks for more than yes or no."""
     words = _WORD.findall(_fold(question))[:2]
-    interrogatives = _INTERROGATIVES.get(lang, frozenset())
-    if words and words[0] in _QUESTION_LEADS and len(words) > 1:
-        return words[1] in interrogatives
-    return bool(words) and words[0] in interrogatives
+    return _interrogative_at(words, _INTERROGATIVES.get(lang, frozenset())) is not None
 
 
 def drop_yes_no(answer: str, question: str, lang: str) -> str:
@@ -800,15 +807,7 @@ def asks_for_name(question: str, lang: str) -> bool:
     country or city ("Dans quelle ville…?", "Vilka länder…?"): its answer names someone or
     somewhere."""
     tokens = _WORD.findall(question)
-    words = [_fold(w) for w in tokens]
-    who = _WHO.get(lang, frozenset())
-    at = (
-        0
-        if words[:1] and words[0] in who
-        else 1
-        if words[1:2] and words[0] in _QUESTION_LEADS and words[1] in who
-        else None
-    )
+    at = _interrogative_at([_fold(w) for w in tokens[:2]], _WHO.get(lang, frozenset()))
     if at is not None:
         # "Who is Ghada Waly?" asks what she is, not for a name.
         rest = tokens[at + 1 : at + 3]
@@ -820,7 +819,7 @@ def names_in(answer: str) -> list[str]:
     """The capitalised words of ``answer`` (names, and in German every noun), without a sentence's
     capitalised opening word when it is short or a pronoun ("She", "Hon", "Diese")."""
     names = []
-    for sentence in re.split(r"(?<=[.!?:;])\s+", answer):
+    for sentence in _SENTENCE_BREAK.split(answer):
         for i, word in enumerate(_WORD.findall(sentence)):
             if not _is_capitalised(word) or word.isdigit():
                 continue
