@@ -45,6 +45,7 @@ from qa.grounding import (
     counts_something_else,
     drop_yes_no,
     echoes_question_number,
+    foreign_words,
     ground,
     leaks_prompt,
     lost_names,
@@ -299,7 +300,9 @@ class _Run:
             return
         citations = prune_citations(parsed.text, check.citations)
         text = self._in_question_language(model, parsed.text, context, messages[0][1])
-        yield self._finish(text, citations, found=True, context=context)
+        final = self._finish(text, citations, found=True, context=context)
+        final.foreign_words = self._foreign_words(text, context)
+        yield final
 
     def _in_question_language(
         self, model: BaseChatModel, text: str, context: list[Passage], system_prompt: str
@@ -422,6 +425,16 @@ class _Run:
             return None
         corpus = self._corpus()
         return None if corpus is None else corpus_vocabulary(corpus)
+
+    def _foreign_words(self, text: str, context: list[Passage]) -> dict[str, list[str]]:
+        """The words of the answer left in another language (:func:`qa.grounding.foreign_words`);
+        logged, and shown with the answer, not held against it: the answer may still be right."""
+        corpus = self._corpus()
+        names = corpus_names(corpus) if corpus is not None else frozenset()
+        found = foreign_words(text, self.lang, context, asked=self.asked, names=names)
+        for lang, words in found.items():
+            log.info("answer keeps %s word(s) in a %s answer: %s", lang, self.lang, ", ".join(words))
+        return found
 
     def _unknown_years(self, answer: str) -> str | None:
         """Why ``answer`` cannot be from the articles when the question is anchored to a year

@@ -336,6 +336,13 @@ def ask(
         )
     if final.abstention_reason:
         err_console.print(f"[dim]no answer: {escape(final.abstention_reason)}[/dim]", highlight=False)
+    if final.foreign_words:
+        from qa.translation import foreign_words_notice
+
+        err_console.print(
+            f"[yellow]note:[/yellow] {escape(foreign_words_notice(final.foreign_words))}",
+            highlight=False,
+        )
     for citation in final.citations:
         console.print()
         console.print(f"[bold]{citation.marker()}[/bold]", highlight=False)

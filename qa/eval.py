@@ -243,6 +243,7 @@ class Checkpoint:
             row["seconds"],
             row["first_token_seconds"],
             abstention_reason=row.get("abstention_reason"),
+            foreign_words={lang: tuple(words) for lang, words in (row.get("foreign_words") or {}).items()},
         )
         return outcome, row["details"]
 
@@ -260,6 +261,7 @@ class Checkpoint:
             "first_token_seconds": outcome.first_token_seconds,
             "error": outcome.error,
             "abstention_reason": outcome.abstention_reason,
+            "foreign_words": {lang: list(words) for lang, words in outcome.foreign_words.items()},
             "details": details,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -286,6 +288,7 @@ def _ask(item: KnownAnswer, stream: StreamFn) -> tuple[AnswerOutcome, dict[str, 
         seconds,
         first,
         abstention_reason=answer.abstention_reason,
+        foreign_words={lang: tuple(words) for lang, words in answer.foreign_words.items()},
     )
     details = {
         "backend": answer.backend,

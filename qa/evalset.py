@@ -15,7 +15,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -352,6 +352,8 @@ class AnswerOutcome:
     error: str | None = None
     # Why the bot abstained (``Answer.abstention_reason``), shown with a false abstention.
     abstention_reason: str | None = None
+    # Words the answer left in another language (``Answer.foreign_words``): {"nl": ["Zaken"]}.
+    foreign_words: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     @property
     def correct_citations(self) -> int:
@@ -377,8 +379,10 @@ class AnswerOutcome:
 
     @property
     def language_ok(self) -> bool:
-        """In the question's language, or neutral (``answer_lang`` None: too few words to tell)."""
-        return self.error is None and self.answer_lang in (None, self.item.lang)
+        """In the question's language, or neutral (``answer_lang`` None: too few words to tell),
+        with no word left in another language ("Le vicepremier et le minister de Buitenlandse
+        Zaken …" is French to a detector, and "Generalsekretär" too short to judge)."""
+        return self.error is None and self.answer_lang in (None, self.item.lang) and not self.foreign_words
 
 
 def _share(numerator: float, denominator: float) -> float:
@@ -395,7 +399,8 @@ def answer_metrics(outcomes: Sequence[AnswerOutcome]) -> dict[str, float]:
     - citation_precision: cited paragraphs (on answerable items) that contain an evidence phrase;
     - citation_recall: answerable items with at least one correct citation;
     - language_match: all items whose answer is in the question's language or neutral
-      (too short to tell once names and numbers are masked; counted in language_undetermined).
+      (too short to tell once names and numbers are masked; counted in language_undetermined),
+      and keeps no word of another language (counted in foreign_words);
     """
     answerable = [o for o in outcomes if o.item.answerable]
     unanswerable = [o for o in outcomes if not o.item.answerable]
@@ -409,6 +414,7 @@ def answer_metrics(outcomes: Sequence[AnswerOutcome]) -> dict[str, float]:
         "citation_recall": _share(sum(o.correct_citations > 0 for o in answerable), len(answerable)),
         "language_match": _share(sum(o.language_ok for o in outcomes), len(outcomes)),
         "language_undetermined": float(sum(o.error is None and o.answer_lang is None for o in outcomes)),
+        "foreign_words": float(sum(o.error is None and bool(o.foreign_words) for o in outcomes)),
         "errors": float(sum(o.error is not None for o in outcomes)),
         "n": float(len(outcomes)),
     }

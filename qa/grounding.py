@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -331,6 +331,76 @@ def lost_names(original: str, translated: str, names: Set[str]) -> list[str]:
         for w in _WORD.findall(original)
         if _is_capitalised(w) and _fold(w) in names and _fold(w)[:5] not in have
     ]
+
+
+# Words of another language in an answer (see foreign_words). The languages looked up besides
+# the sources': the articles' and English, the two the bundled model mixes in.
+_WORD_LIST_LANGUAGES = ("en", "de", "fr", "sv", "nl")
+# Zipf frequency (log10 of uses per billion words, wordfreq's scale): under RARE a word is not
+# one of the answer's language (under about once in 30 million words); from COMMON it is one of
+# another language's (about once in 3 million words).
+_RARE_ZIPF = 1.5
+_COMMON_ZIPF = 2.5
+_TOKEN = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011'\u2019][^\W\d_]+)*")
+_TOKEN_JOINS = re.compile(r"[-\u2010\u2011'\u2019]")
+_MIN_FOREIGN_LETTERS = 4
+
+
+def foreign_words(
+    answer: str,
+    lang: str,
+    sources: Iterable[Passage],
+    *,
+    asked: str = "",
+    names: Set[str] = frozenset(),
+) -> dict[str, list[str]]:
+    """The words of ``answer`` that are in another language than ``lang``, by language:
+    ``{"nl": ["Buitenlandse", "Zaken"]}`` for "Le vicepremier et le minister de Buitenlandse
+    Zaken …" to a French question. Small models copy words from a source in another language
+    into an answer whose other words are in the right one, which no whole-answer language
+    check sees.
+
+    A word (or a part of a hyphenated one, of four letters or more) is foreign when it is rare
+    in ``lang`` (wordfreq's word lists, which ship inside the package) and either common in
+    another language (the sources' languages, the articles', English) or copied, written in lower
+    case, from a source in another language (compounds such as "cybersamarbete" are in no word
+    list). Words of the question (``asked``) and the articles' names (``names``, folded, see
+    :func:`corpus_names`) are never foreign. Empty when wordfreq has no list for ``lang``.
+    """
+    from wordfreq import available_languages, zipf_frequency
+
+    known = available_languages()
+    if lang not in known:
+        return {}
+    sources = list(sources)
+    others = [
+        other
+        for other in dict.fromkeys([*_WORD_LIST_LANGUAGES, *(p.lang for p in sources)])
+        if other != lang and other in known
+    ]
+    source_words = {
+        other: {w for p in sources if p.lang == other for w in _WORD.findall(p.text)} for other in others
+    }
+    question_words = {_fold(w) for w in _WORD.findall(asked)}
+    found: dict[str, list[str]] = {}
+    for token in _TOKEN.findall(answer):
+        for part in _TOKEN_JOINS.split(token):
+            folded = _fold(part)
+            if len(part) < _MIN_FOREIGN_LETTERS or folded in question_words or folded in names:
+                continue
+            if zipf_frequency(part, lang) >= _RARE_ZIPF:
+                continue
+            copied = [o for o in others if not part[:1].isupper() and part in source_words[o]]
+            common = sorted(
+                (o for o in others if zipf_frequency(part, o) >= _COMMON_ZIPF),
+                key=lambda o: -zipf_frequency(part, o),
+            )
+            if copied or common:
+                words = found.setdefault((copied or common)[0], [])
+                if token not in words:
+                    words.append(token)
+                break
+    return found
 
 
 def corpus_years(corpus: Corpus) -> frozenset[str]:

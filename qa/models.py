@@ -68,6 +68,9 @@ class Answer:
     # Why ``found`` is False: the model said the sources do not answer, or which check failed
     # ("name Emmanuel Macron is in no article"). None for an answer.
     abstention_reason: str | None = None
+    # Words of the answer left in another language than the question's, by language:
+    # {"nl": ["Buitenlandse", "Zaken"]} (see qa.grounding.foreign_words). Empty for a quote.
+    foreign_words: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (used by ``qa ask --json`` and the evaluation reports)."""
@@ -81,6 +84,7 @@ class Answer:
             "fallback": self.fallback,
             "fallback_reason": self.fallback_reason,
             "abstention_reason": self.abstention_reason,
+            "foreign_words": {lang: list(words) for lang, words in self.foreign_words.items()},
             "citations": [{"file": c.file, "paragraph": c.paragraph, "text": c.text} for c in self.citations],
             "passages": [
                 {"file": p.file, "paragraph": p.paragraph, "score": p.score, "lang": p.lang, "text": p.text}

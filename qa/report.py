@@ -33,9 +33,10 @@ LABELS = {
     "false_abstention": "false abstentions (answerable)",
     "language_match": "answer-language match",
     "language_undetermined": "answers too short to tell their language",
+    "foreign_words": "answers with words left in another language",
     "errors": "items that failed with an error",
 }
-_COUNTS = {"language_undetermined", "errors", "n"}
+_COUNTS = {"language_undetermined", "foreign_words", "errors", "n"}
 # Short column names for the per-language / per-article tables in a terminal.
 SHORT = {
     "recall@5": "R@5",
@@ -85,8 +86,12 @@ def failure_reasons(outcome: AnswerOutcome, *, on_evidence: bool) -> list[str]:
             reasons.append("no citation of an evidence paragraph")
         elif wrong:
             reasons.append(f"{wrong} of {len(outcome.citations)} citations are not evidence")
-    if not on_evidence and not outcome.language_ok:
+    if not on_evidence and outcome.error is None and outcome.answer_lang not in (None, item.lang):
         reasons.append(f"answer language {outcome.answer_lang} ≠ question language {item.lang}")
+    if not on_evidence and outcome.foreign_words:
+        from qa.translation import foreign_words_note
+
+        reasons.append(f"words left in another language ({foreign_words_note(outcome.foreign_words)})")
     return reasons
 
 
@@ -143,6 +148,7 @@ def items_table(report: EvalReport) -> list[dict[str, Any]]:
                 else round(outcome.first_token_seconds, 3),
                 "error": outcome.error,
                 "abstention_reason": outcome.abstention_reason,
+                "foreign_words": {lang: list(words) for lang, words in outcome.foreign_words.items()},
                 **report.answer_details.get(item.id, {}),
             }
             row["reasons"].extend(failure_reasons(outcome, on_evidence=on_evidence))

@@ -17,15 +17,16 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.errors import ConfigError, InputError
-from qa.grounding import numbers_in, parse_reply
+from qa.grounding import foreign_words, numbers_in, parse_reply
 from qa.lang import answer_language, detect_language
 from qa.llm import chat
+from qa.models import Passage
 from qa.prompts import has_language_name, language_name, render
 
 if TYPE_CHECKING:
@@ -121,8 +122,11 @@ class Translation:
     problems: tuple[str, ...] = ()
 
 
-def check_translation(original: str, translated: str, lang: str, *, runaway: bool) -> tuple[str, ...]:
-    """What is visibly wrong with ``translated`` as a translation of ``original`` into ``lang``."""
+def check_translation(
+    original: str, translated: str, lang: str, *, runaway: bool, source_lang: str | None = None
+) -> tuple[str, ...]:
+    """What is visibly wrong with ``translated`` as a translation of ``original`` (written in
+    ``source_lang``) into ``lang``."""
     problems = []
     if runaway:
         problems.append("cut off: the model ran on far beyond the length of the paragraph")
@@ -135,7 +139,25 @@ def check_translation(original: str, translated: str, lang: str, *, runaway: boo
         problems.append("numbers differ from the original: " + ", ".join(sorted(differ, key=_number_key)))
     if translated and answer_language(translated, [original]) not in (None, lang):
         problems.append(f"not in {language_name(lang)}")
+    elif translated:
+        source = [Passage("", 0, original, 0.0, source_lang)] if source_lang else []
+        if found := foreign_words(translated, lang, source):
+            problems.append(f"words left untranslated ({foreign_words_note(found)})")
     return tuple(problems)
+
+
+def foreign_words_note(found: Mapping[str, Sequence[str]]) -> str:
+    """``found`` (see :func:`qa.grounding.foreign_words`) for people: "Dutch: Buitenlandse,
+    Zaken; Swedish: stolthet"."""
+    return "; ".join(f"{language_name(lang)}: {', '.join(words)}" for lang, words in found.items())
+
+
+def foreign_words_notice(found: Mapping[str, Sequence[str]]) -> str:
+    """The sentence shown with an answer that keeps words of a source's language."""
+    return (
+        f"Some words are left in the language of a source ({foreign_words_note(found)}); "
+        "the cited paragraphs show them in context."
+    )
 
 
 def _number_key(number: str) -> tuple[int, str]:
@@ -196,7 +218,9 @@ class Translator:
             yield unwrap("".join(parts))
         raw = "".join(parts)
         translated = unwrap(raw)
-        problems = check_translation(text, translated, lang, runaway=len(raw) > length_limit(text))
+        problems = check_translation(
+            text, translated, lang, runaway=len(raw) > length_limit(text), source_lang=source_lang
+        )
         result = Translation(original=text, text=translated, lang=lang, backend=backend, problems=problems)
         if problems:
             log.info("translation into %s has problems: %s", lang, "; ".join(problems))

@@ -199,6 +199,12 @@ def fallback_notice(fallback: str) -> str:
     return FALLBACK_NOTICES.get(fallback, f"This answer was produced by a fallback ({fallback}).")
 
 
+def _foreign_words_notice(answer: Answer) -> str:
+    from qa.translation import foreign_words_notice
+
+    return foreign_words_notice(answer.foreign_words)
+
+
 def render_answer(answer: Answer) -> str:
     """The chat message for an answer: text with linked markers, fallback notice, Sources."""
     text = normalize_markers(answer.text, answer.citations)
@@ -213,6 +219,11 @@ def render_answer(answer: Answer) -> str:
     if answer.fallback:
         parts.append(
             f'<div class="qa-notice"><strong>Notice:</strong> {escape(fallback_notice(answer.fallback))}</div>'
+        )
+    if answer.foreign_words:
+        parts.append(
+            '<div class="qa-notice qa-foreign-words"><strong>Notice:</strong> '
+            f"{escape(_foreign_words_notice(answer))}</div>"
         )
     if answer.citations:
         parts.append('<div class="qa-sources"><div class="qa-sources-title">Sources</div>')
@@ -275,6 +286,8 @@ def answer_markdown(answer: Answer) -> str:
     lines = ["".join(out).strip()]
     if answer.fallback:
         lines += ["", f"*Notice: {fallback_notice(answer.fallback)}*"]
+    if answer.foreign_words:
+        lines += ["", f"*Notice: {_foreign_words_notice(answer)}*"]
     if answer.citations:
         lines += ["", "**Sources**", ""]
         lines += [f"- {c.marker()} {c.text}" for c in answer.citations]

@@ -959,3 +959,29 @@ def test_extractive_backend_quotes_a_sentence_with_its_paragraph(
     assert result.found
     cited = result.citations[0]
     assert result.text.strip('"').split('" "')[0] in cited.text
+
+
+def test_words_left_in_a_sources_language_are_reported_with_the_answer(
+    llm_settings: Settings, corpus: Corpus
+) -> None:
+    interview = ("004_f4e3faa662122174.txt", 7)  # "Vicepremier en minister van Buitenlandse Zaken …"
+    retriever = FakeRetriever(corpus, [interview, CHAPTERS_FR])
+    # What the bundled model answered to this question in a stored run of the known-answers set.
+    text = "Le vicepremier et le minister de Buitenlandse Zaken Bui Thanh Son a accordé une interview."
+    result = answer(
+        "Qui a accordé une interview à la presse au sujet de l'adoption de la convention ?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=fake(reply(text, [1])),
+    )
+    assert result.found and result.text == text  # kept: the answer may still be right
+    assert result.foreign_words == {"nl": ["vicepremier", "Buitenlandse", "Zaken"]}
+    assert result.to_dict()["foreign_words"] == {"nl": ["vicepremier", "Buitenlandse", "Zaken"]}
+
+    clean = answer(
+        "Combien de chapitres compte la Convention de Hanoï ?",
+        settings=llm_settings,
+        retriever=FakeRetriever(corpus, [CHAPTERS_FR]),
+        chat_model=fake(reply("La Convention de Hanoï compte 9 chapitres.", [1])),
+    )
+    assert clean.found and clean.foreign_words == {}

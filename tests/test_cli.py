@@ -106,13 +106,23 @@ def ask_with_fake_model(
 
     import qa.llm
 
-    def ask(replies: list[str], *args: str) -> Result:
-        answer = json.dumps({"answer": "9 [1]", "sources": [1], "found": True})
+    def ask(replies: list[str], *args: str, answer_text: str = "9 [1]") -> Result:
+        answer = json.dumps({"answer": answer_text, "sources": [1], "found": True})
         model = GenericFakeChatModel(messages=iter([answer, *replies]))
         monkeypatch.setattr(qa.llm, "get_chat_model", lambda settings, backend=None: model)
         return CliRunner().invoke(app, ["--sources", str(SEEDS), "ask", "--backend", "local", *args])
 
     return ask
+
+
+def test_ask_notes_words_left_in_a_sources_language(ask_with_fake_model: Callable[..., Result]) -> None:
+    question = "How many chapters does the Hanoi Convention have?"
+    text = "The Hanoi Convention has 9 chapters, which the article calls Kapiteln [1]."
+    result = ask_with_fake_model([], question, answer_text=text)
+    assert result.exit_code == 0, result.output
+    assert "left in the language of a source (German: Kapiteln)" in result.stderr
+    as_json = json.loads(ask_with_fake_model([], "--json", question, answer_text=text).stdout)
+    assert as_json["foreign_words"] == {"de": ["Kapiteln"]}
 
 
 def test_ask_translate_prints_a_labelled_translation_under_each_foreign_citation(

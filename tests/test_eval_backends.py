@@ -126,13 +126,16 @@ def llm_run(
 # 2-core machine, `qa eval --backend local`; README "Evaluation"). A listed metric under its target is an
 # expected failure that carries the figure and the failing items; the target itself is unchanged.
 # Strict like xfail(strict=True): a listed metric that reaches its target fails, so the entry goes.
-# Metrics not listed (language match) must meet their targets; backend errors always fail.
-# Abstention met its target (0.846, 22 of 26) until seven on-topic who/which-country questions the
-# articles do not answer were added; the model answers each with a name from the articles.
+# Backend errors always fail. Abstention met its target (0.846, 22 of 26) until seven on-topic
+# who/which-country questions the articles do not answer were added; the model answers each with
+# a name from the articles. Language match met its target (0.931) until an answer keeping words
+# of a source's language counted as no match (the same answers: "Generalsekretär" to a Swedish
+# question, "… la région Azië-Pacific …" in French).
 LOCAL_UNMET = {
     "accuracy": "0.652 (45 of 69)",
     "abstention": "0.667 (22 of 33)",
     "citation_precision": "0.730",
+    "language_match": "0.843 (13 answers keep words of another language)",
 }
 
 

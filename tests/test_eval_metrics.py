@@ -266,3 +266,23 @@ def test_neutral_answers_count_as_language_match() -> None:
     metrics = answer_metrics([neutral, wrong])
     assert metrics["language_match"] == 0.5
     assert metrics["language_undetermined"] == 1
+
+
+def test_words_left_in_another_language_are_no_language_match() -> None:
+    item = _item()
+    mixed = AnswerOutcome(
+        item,
+        "The convention has 9 chapters, says het Verdrag.",
+        True,
+        (),
+        item.lang,
+        foreign_words={"nl": ("Verdrag",)},
+    )
+    short = AnswerOutcome(
+        item, "Generalsekreterare", True, (), None, foreign_words={"sv": ("Generalsekreterare",)}
+    )
+    clean = AnswerOutcome(item, "9", True, (), None)
+    metrics = answer_metrics([mixed, short, clean])
+    assert metrics["language_match"] == pytest.approx(1 / 3)
+    assert metrics["foreign_words"] == 2
+    assert not mixed.language_ok and not short.language_ok and clean.language_ok

@@ -197,6 +197,36 @@ def test_a_false_abstention_says_why_the_bot_abstained(
     assert outcomes[0].abstention_reason == "number 12 is in no source"
 
 
+def test_words_left_in_another_language_are_a_reason_and_survive_a_resume(
+    items: list[KnownAnswer], corpus: Corpus, tmp_path: Path
+) -> None:
+    sample = [i for i in items if i.id == "chapters-en"]
+    file, number = sorted(evidence_paragraphs(sample[0], corpus))[0]
+    text = "The Hanoi Convention is made of 9 Kapiteln and 71 articles, the article says."
+
+    def stream(question: str, history: History) -> Iterator[str | Answer]:
+        answer = Answer(
+            question, text, [Citation(file, number, corpus.paragraph(file, number).text)], True, "en", "fake"
+        )
+        answer.foreign_words = {"de": ["Kapiteln"]}
+        yield answer
+
+    report = run_evaluation(sample, perfect_search(sample, corpus), stream, backend="local")
+    assert report.answers is not None and report.answers["language_match"] == 0.0
+    row = to_json(report)["items"][0]
+    assert row["reasons"] == ["words left in another language (German: Kapiteln)"]
+    assert row["answer"]["foreign_words"] == {"de": ["Kapiteln"]}
+
+    path = tmp_path / "answers.partial.jsonl"
+    run_answers(sample, stream, checkpoint=Checkpoint(path, "local"))
+
+    def not_asked_again(question: str, history: History) -> Iterator[str | Answer]:
+        raise AssertionError("a recorded answer was asked again")
+
+    outcomes, _ = run_answers(sample, not_asked_again, checkpoint=Checkpoint(path, "local", resume=True))
+    assert dict(outcomes[0].foreign_words) == {"de": ("Kapiteln",)} and not outcomes[0].language_ok
+
+
 def test_backend_errors_are_recorded_and_the_run_goes_on(items: list[KnownAnswer], corpus: Corpus) -> None:
     good = answering_stream(items, corpus)
     calls = []

@@ -10,7 +10,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from qa.config import Settings
-from qa.corpus import load_corpus
+from qa.corpus import Corpus, load_corpus
 from qa.errors import ConfigError, InputError
 from qa.lang import answer_language
 from qa.translation import (
@@ -131,6 +131,20 @@ def test_a_reply_in_another_language_is_flagged(settings: Settings) -> None:
 )
 def test_the_checks(original: str, translated: str, expected: tuple[str, ...]) -> None:
     assert check_translation(original, translated, "en", runaway=False) == expected
+
+
+def test_words_left_in_the_paragraphs_language_are_flagged(corpus: Corpus) -> None:
+    # The bundled model's English for the Dutch article's first paragraph (benchmarks/translate_sources.py).
+    original = corpus.paragraph("004_f4e3faa662122174.txt", 1).text
+    translated = (
+        "On 24 December 2024 the General Assembly of the United Nations in New York adopted the "
+        "VN-Verdrag against cybercrime and chose Vietnam as the location of the signing ceremony."
+    )
+    assert check_translation(original, translated, "en", runaway=False, source_lang="nl") == (
+        "words left untranslated (Dutch: VN-Verdrag)",
+    )
+    fixed = translated.replace("VN-Verdrag", "UN Convention")
+    assert check_translation(original, fixed, "en", runaway=False, source_lang="nl") == ()
 
 
 def test_unwrap_removes_markers_quotes_and_a_json_wrapper() -> None:

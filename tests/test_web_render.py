@@ -180,6 +180,16 @@ def test_fallback_is_a_labelled_notice_and_no_answer_has_no_sources() -> None:
     assert "Sources" not in html and "qa-cite" not in html
 
 
+def test_words_left_in_a_sources_language_are_a_notice_with_the_answer() -> None:
+    answer = make_answer(foreign_words={"nl": ["Buitenlandse", "Zaken"], "sv": ["stolthet"]})
+    html = render_answer(answer)
+    assert "qa-foreign-words" in html and "Dutch: Buitenlandse, Zaken; Swedish: stolthet" in html
+    assert "Dutch: Buitenlandse, Zaken; Swedish: stolthet" in answer_markdown(answer)
+    assert "qa-foreign-words" not in render_answer(make_answer())
+    assert "Notice:" not in answer_markdown(make_answer())
+    no_active_html(render_answer(make_answer(foreign_words={"nl": [SCRIPT]})))
+
+
 @pytest.mark.parametrize("evil", [SCRIPT, IMG, '"><svg onload=alert(1)>'])
 def test_model_and_article_text_is_escaped(evil: str) -> None:
     answer = make_answer(
