@@ -15,6 +15,8 @@ from qa.config import Settings, load_settings
 from qa.errors import QAError
 
 if TYPE_CHECKING:
+    from collections.abc import Set as AbstractSet
+
     from qa.models import Answer, Citation
     from qa.translation import Translator
 
@@ -313,12 +315,13 @@ def ask(
         err_console.print("[yellow]interrupted:[/yellow] no answer (its citations were not checked yet)")
         raise typer.Exit(130) from None
     assert final is not None
+    names = _article_names(settings) if translator is not None else frozenset()
     if as_json:
         result = final.to_dict()
         if translator is not None:
             result["translations"] = [
                 {"file": c.file, "paragraph": c.paragraph}
-                | _translate_quietly(translator, c.text, final.lang, source_lang)
+                | _translate_quietly(translator, c.text, final.lang, source_lang, names)
                 for c in final.citations
                 if (source_lang := _citation_language(final, c)) != final.lang
             ]
@@ -350,7 +353,7 @@ def ask(
         console.print(citation.text, highlight=False, markup=False, soft_wrap=True)
         source_lang = _citation_language(final, citation)
         if translator is not None and source_lang != final.lang:
-            _print_translation(translator, citation.text, final.lang, source_lang)
+            _print_translation(translator, citation.text, final.lang, source_lang, names)
 
 
 def _citation_translator(settings: Settings) -> Translator:
@@ -365,6 +368,17 @@ def _citation_translator(settings: Settings) -> Translator:
     return translator
 
 
+def _article_names(settings: Settings) -> frozenset[str]:
+    """The articles' names (:func:`qa.grounding.corpus_names`), which a translation must keep;
+    from the retriever ``stream_answer`` used, so nothing is read again."""
+    from qa.answering import corpus_of
+    from qa.grounding import corpus_names
+    from qa.retrieve import get_retriever
+
+    corpus = corpus_of(get_retriever(settings))
+    return corpus_names(corpus) if corpus is not None else frozenset()
+
+
 def _citation_language(answer: Answer, citation: Citation) -> str | None:
     """The language of a cited paragraph, as retrieval recorded it (detected when not retrieved)."""
     from qa.lang import detect_language
@@ -376,16 +390,18 @@ def _citation_language(answer: Answer, citation: Citation) -> str | None:
 
 
 def _translate_quietly(
-    translator: Translator, text: str, lang: str, source_lang: str | None
+    translator: Translator, text: str, lang: str, source_lang: str | None, names: AbstractSet[str]
 ) -> dict[str, Any]:
     from qa.translation import Translation
 
-    *_, final = translator.stream(text, lang, source_lang)
+    *_, final = translator.stream(text, lang, source_lang, names)
     assert isinstance(final, Translation)
     return {"lang": lang, "text": final.text, "backend": final.backend, "problems": list(final.problems)}
 
 
-def _print_translation(translator: Translator, text: str, lang: str, source_lang: str | None) -> None:
+def _print_translation(
+    translator: Translator, text: str, lang: str, source_lang: str | None, names: AbstractSet[str]
+) -> None:
     """The machine translation of a cited paragraph, streamed under it and labelled, then what its
     checks found."""
     from qa.prompts import language_name
@@ -399,7 +415,7 @@ def _print_translation(translator: Translator, text: str, lang: str, source_lang
         highlight=False,
         soft_wrap=True,
     )
-    for item in translator.stream(text, lang, source_lang):
+    for item in translator.stream(text, lang, source_lang, names):
         if isinstance(item, Translation):
             if item.text != shown:  # the reply's wrapping was removed at the end: show it clean
                 if shown:

@@ -17,13 +17,13 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.errors import ConfigError, InputError
-from qa.grounding import foreign_words, numbers_in, parse_reply
+from qa.grounding import foreign_words, lost_names, numbers_in, parse_reply
 from qa.lang import answer_language, detect_language
 from qa.llm import chat
 from qa.models import Passage
@@ -123,10 +123,17 @@ class Translation:
 
 
 def check_translation(
-    original: str, translated: str, lang: str, *, runaway: bool, source_lang: str | None = None
+    original: str,
+    translated: str,
+    lang: str,
+    *,
+    runaway: bool,
+    source_lang: str | None = None,
+    names: Set[str] = frozenset(),
 ) -> tuple[str, ...]:
     """What is visibly wrong with ``translated`` as a translation of ``original`` (written in
-    ``source_lang``) into ``lang``."""
+    ``source_lang``) into ``lang``; ``names`` are the articles' names (folded, see
+    :func:`qa.grounding.corpus_names`), which a translation keeps."""
     problems = []
     if runaway:
         problems.append("cut off: the model ran on far beyond the length of the paragraph")
@@ -137,6 +144,8 @@ def check_translation(
     differ = numbers_in(original) ^ numbers_in(translated)
     if translated and differ:
         problems.append("numbers differ from the original: " + ", ".join(sorted(differ, key=_number_key)))
+    if translated and (lost := lost_names(original, translated, names)):
+        problems.append("names of the original missing: " + ", ".join(dict.fromkeys(lost)))
     if translated and answer_language(translated, [original]) not in (None, lang):
         problems.append(f"not in {language_name(lang)}")
     elif translated:
@@ -183,8 +192,11 @@ class Translator:
         """True when a language model is configured (the extractive backend has none)."""
         return self._model is not None or self.settings.llm_backend in ("openai", "local")
 
-    def stream(self, text: str, lang: str, source_lang: str | None = None) -> Iterator[str | Translation]:
-        """See the class; ``source_lang`` is the paragraph's language (detected when not given)."""
+    def stream(
+        self, text: str, lang: str, source_lang: str | None = None, names: Set[str] = frozenset()
+    ) -> Iterator[str | Translation]:
+        """See the class; ``source_lang`` is the paragraph's language (detected when not given),
+        ``names`` the articles' names, which the translation must keep (see :func:`check_translation`)."""
         if not text.strip():
             raise InputError("There is no text to translate.")
         if len(text) > MAX_CHARS:
@@ -219,7 +231,12 @@ class Translator:
         raw = "".join(parts)
         translated = unwrap(raw)
         problems = check_translation(
-            text, translated, lang, runaway=len(raw) > length_limit(text), source_lang=source_lang
+            text,
+            translated,
+            lang,
+            runaway=len(raw) > length_limit(text),
+            source_lang=source_lang,
+            names=names,
         )
         result = Translation(original=text, text=translated, lang=lang, backend=backend, problems=problems)
         if problems:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
 from qa.errors import BackendError, ConfigError, QAError, SourceError
+from qa.grounding import corpus_names
 from qa.models import Answer, Citation
 from qa.translation import Translation, Translator
 from qa.web_render import (
@@ -433,7 +434,8 @@ def make_translate(corpus_fn: CorpusFn, translator: Translator) -> Callable[...,
 
         yield page("")
         try:
-            for item in translator.stream(paragraph.text, ref.lang, paragraph.lang):
+            names = corpus_names(corpus_fn())
+            for item in translator.stream(paragraph.text, ref.lang, paragraph.lang, names):
                 yield page(
                     sendable(item) if isinstance(item, str) else replace(item, text=sendable(item.text))
                 )

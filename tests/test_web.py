@@ -228,6 +228,23 @@ def test_translating_a_paragraph_streams_into_the_viewer(corpus: Corpus, setting
     assert "The convention has 9 chapters and 71 articles." in pages[-1]
 
 
+def test_a_translation_that_drops_a_name_is_flagged_in_the_viewer(corpus: Corpus, settings: Settings) -> None:
+    document = corpus.document("001_5da9f8a340a8f379.txt")  # Swedish
+    paragraph = next(
+        p for p in document.paragraphs if p.text.startswith("Generalsekreterare To Lam tog emot")
+    )
+    # The bundled model's kind of slip (2026-12-05): "generalsekreterare To Lam" became plural, nameless.
+    wrong = paragraph.text.replace("Generalsekreterare To Lam tog emot", "The general secretaries received")
+    model = GenericFakeChatModel(messages=iter([wrong]))
+    translate = make_translate(
+        lambda: corpus, Translator(settings.model_copy(update={"llm": "local"}), model=model)
+    )
+    last = list(
+        translate(_ref_event(cite_href(document.file, paragraph.number, lang="en", prefix=TRANSLATE_PREFIX)))
+    )[-1]
+    assert "Check this one: names of the original missing: To, Lam" in last
+
+
 def test_translation_errors_are_shown_in_the_viewer(corpus: Corpus, settings: Settings) -> None:
     document = corpus.documents[0]
     ref = cite_href(document.file, 6, lang="en", prefix=TRANSLATE_PREFIX)
