@@ -62,6 +62,7 @@ from qa.grounding import (
     shares_nothing,
     spliced_dates,
     unknown_question_years,
+    unverified_yes_no,
 )
 from qa.lang import answer_language, detect_language, own_words
 from qa.llm import chat
@@ -265,6 +266,10 @@ class _Run:
             (
                 misses_time(parsed.text, self.asked),
                 "the question asks when, and the answer gives no time",
+            ),
+            (
+                unverified_yes_no(parsed.text, self.asked, self.lang, shown),
+                "the answer says yes or no and otherwise repeats the question, which no source states in those words",
             ),
             (
                 misses_name(parsed.text, self.asked, self.lang),

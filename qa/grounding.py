@@ -574,6 +574,46 @@ def asks_open_question(question: str, lang: str) -> bool:
     return _interrogative_at(words, _INTERROGATIVES.get(lang, frozenset())) is not None
 
 
+# Words this frequent in the answer's language (Zipf, see foreign_words: about once in 100,000
+# words and more often: "die", "wurde", "the", "was", "är") carry no fact, so an answer need not
+# find them in a source.
+_FUNCTION_ZIPF = 5.0
+
+
+def _content_words(text: str, lang: str) -> set[str]:
+    from wordfreq import zipf_frequency
+
+    return {
+        _fold(w)
+        for w in _WORD.findall(text)
+        if len(w) >= 3
+        and not w.isdigit()
+        and _fold(w) not in _POLARITY
+        and zipf_frequency(w, lang) < _FUNCTION_ZIPF
+    }
+
+
+def unverified_yes_no(answer: str, question: str, lang: str, sources: Iterable[str]) -> bool:
+    """True when ``answer`` says yes or no to a yes/no ``question`` (written in ``lang``) and
+    otherwise only repeats it ("Ja, die Konvention wurde in Genf unterzeichnet." to "Wurde die
+    Konvention in Genf unterzeichnet?"), and no source (``sources``) has all its content words
+    (compared by their first five letters; words as frequent as "die" or "wurde" are left out).
+
+    The bundled model says yes to nearly every yes/no question, false premises included, so
+    such an answer tells nothing unless a source in the answer's language states the same words.
+    An answer that adds a word of its own ("Nein, in Hanoi.") is left to the other checks.
+    """
+    if not {_fold(w) for w in _WORD.findall(answer)} & _POLARITY or asks_open_question(question, lang):
+        return False
+    content = _content_words(answer, lang)
+    asked = {w[:4] for w in _WORD.findall(_fold(question))}
+    if {w[:4] for w in content} - asked or numbers_in(answer) - numbers_in(question):
+        return False
+    stems = {w[:5] for w in content}
+    # A bare "Ja." has nothing a source could state.
+    return not stems or not any(stems <= {w[:5] for w in _WORD.findall(_fold(text))} for text in sources)
+
+
 def drop_yes_no(answer: str, question: str, lang: str) -> str:
     """``answer`` without the yes or no it opens with when ``question`` asks for something else:
     "Ja, To Lam empfing die Delegationsleiter im Parteihauptquartier." to "Und wo hat er sie

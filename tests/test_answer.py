@@ -985,3 +985,28 @@ def test_words_left_in_a_sources_language_are_reported_with_the_answer(
         chat_model=fake(reply("La Convention de Hanoï compte 9 chapitres.", [1])),
     )
     assert clean.found and clean.foreign_words == {}
+
+
+def test_a_yes_that_only_repeats_the_question_needs_a_source_in_those_words(
+    llm_settings: Settings, corpus: Corpus
+) -> None:
+    ceremony = ("000_471dacd1b07f6ea5.txt", 2)  # "… wird von Präsident Luong Cuong geleitet …"
+    retriever = FakeRetriever(corpus, [ceremony, CHAPTERS])
+    # What the bundled model answered to this false premise (benchmarks/yes_no_questions.txt).
+    geneva = answer(
+        "Wurde die Konvention in Genf unterzeichnet?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=fake(reply("Ja, die Konvention wurde in Genf unterzeichnet.", [2])),
+    )
+    assert not geneva.found and geneva.citations == []
+    assert geneva.abstention_reason is not None and "says yes or no" in geneva.abstention_reason
+    chair = answer(
+        "Wurde die Unterzeichnungszeremonie von Präsident Luong Cuong geleitet?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=fake(
+            reply("Ja, die Unterzeichnungszeremonie von Präsident Luong Cuong wurde geleitet.", [1])
+        ),
+    )
+    assert chair.found and [(c.file, c.paragraph) for c in chair.citations] == [ceremony]

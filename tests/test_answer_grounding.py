@@ -42,6 +42,7 @@ from qa.grounding import (
     unknown_question_years,
     unsupported_names,
     unsupported_numbers,
+    unverified_yes_no,
     years_in,
 )
 from qa.models import Passage
@@ -873,3 +874,40 @@ def test_words_of_the_question_and_names_are_not_foreign(corpus: Corpus) -> None
 
 def test_a_language_without_a_word_list_has_no_foreign_words() -> None:
     assert foreign_words("Buitenlandse Zaken", "xx", []) == {}
+
+
+# --- yes and no that only repeat the question ---------------------------------------------------
+
+GENEVA_DE = "Wurde die Konvention in Genf unterzeichnet?"
+CHAIR_DE = "Wurde die Unterzeichnungszeremonie von Präsident Luong Cuong geleitet?"
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "lang", "unverified"),
+    [
+        # What the bundled model answered (2026-12-06): yes to a false premise, repeating it.
+        ("Ja, die Konvention wurde in Genf unterzeichnet.", GENEVA_DE, "de", True),
+        (
+            "Yes, the United States signed the convention in Hanoi.",
+            "Did the United States sign the convention in Hanoi?",
+            "en",
+            True,
+        ),
+        ("Ja.", "Hat die Europäische Union die Konvention unterzeichnet?", "de", True),
+        # The German source says so in these words ("… wird von Präsident Luong Cuong geleitet").
+        ("Ja, die Unterzeichnungszeremonie wurde von Präsident Luong Cuong geleitet.", CHAIR_DE, "de", False),
+        # An answer that adds something of its own is left to the other checks.
+        ("Nein, die Konvention wurde in Hanoi unterzeichnet.", GENEVA_DE, "de", False),
+        ("Nein, 9 Kapitel.", "Hat die Konvention 12 Kapitel?", "de", False),
+        # Not a yes or no, or not a yes/no question.
+        ("Die Konvention wurde in Genf unterzeichnet.", GENEVA_DE, "de", False),
+        ("Ja, in Genf.", "Wo wurde die Konvention unterzeichnet?", "de", False),
+    ],
+)
+def test_a_yes_or_no_that_only_repeats_the_question_needs_a_source_in_those_words(
+    corpus: Corpus, answer: str, question: str, lang: str, unverified: bool
+) -> None:
+    sources = [p.text for p in _sources(corpus, CEREMONY_DE, ("000_471dacd1b07f6ea5.txt", 6))]
+    assert unverified_yes_no(answer, question, lang, sources) is unverified
+    if answer.startswith("Ja, die Unterzeichnungszeremonie"):  # without the German source, unverified
+        assert unverified_yes_no(answer, question, lang, [])
