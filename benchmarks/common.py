@@ -5,18 +5,22 @@ backend with whatever an experiment changed."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from rich.console import Console
 from rich.table import Table
 
-from qa.config import Settings
+import qa
+from qa.config import Settings, load_settings
 from qa.eval import evaluate
 from qa.models import Answer
 from qa.report import console_tables, write_report
+from qa.retrieve import get_retriever
 
 
 def questions_from_command_line(description: str, default: Path) -> list[str]:
@@ -53,6 +57,31 @@ def ask_in_modes(
     console.print(table)
     for mode, count in answered.items():
         console.print(f"{mode}: {count} of {len(questions)} questions answered")
+
+
+def ask_with_rules_off_and_on(
+    questions: list[str],
+    patches: Mapping[str, object],
+    *,
+    extra: tuple[str, Callable[[str], str]] | None = None,
+) -> None:
+    """Ask every question through the configured backend with the answer stage's rules named in
+    ``patches`` (a name in ``qa.answering`` and what it returns when patched out) off, then as
+    shipped, and print both answers with the reasons for each abstention (see :func:`ask_in_modes`)."""
+    settings = load_settings()
+    retriever = get_retriever(settings)
+
+    def shipped(question: str) -> Answer:
+        return qa.answer(question, settings=settings, retriever=retriever)
+
+    def off(question: str) -> Answer:
+        with contextlib.ExitStack() as stack:
+            for name, value in patches.items():
+                stack.enter_context(mock.patch(f"qa.answering.{name}", return_value=value))
+            return shipped(question)
+
+    label = "rule" if len(patches) == 1 else "rules"
+    ask_in_modes(questions, {f"{label} off": off, f"{label} on": shipped}, extra=extra, reasons=True)
 
 
 def evaluate_local(report_dir: Path, limit: int | None = None) -> None:

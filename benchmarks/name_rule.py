@@ -15,31 +15,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from unittest import mock
 
-from common import ask_in_modes, questions_from_command_line
-
-import qa
-from qa.config import load_settings
-from qa.retrieve import get_retriever
+from common import ask_with_rules_off_and_on, questions_from_command_line
 
 DEFAULT_QUESTIONS = Path(__file__).with_name("name_questions.txt")
 
 
 def main() -> int:
     questions = questions_from_command_line(__doc__.split("\n\n")[0], DEFAULT_QUESTIONS)
-    settings = load_settings()
-    retriever = get_retriever(settings)
-
-    def rule_off(question: str) -> qa.Answer:
-        with mock.patch("qa.answering.misses_name", return_value=False):
-            return qa.answer(question, settings=settings, retriever=retriever)
-
-    ask_in_modes(
-        questions,
-        {"rule off": rule_off, "rule on": lambda q: qa.answer(q, settings=settings, retriever=retriever)},
-        reasons=True,
-    )
+    ask_with_rules_off_and_on(questions, {"misses_name": False})
     return 0
 
 

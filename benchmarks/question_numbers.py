@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from unittest import mock
 
-from common import ask_in_modes, questions_from_command_line
+from common import ask_with_rules_off_and_on, questions_from_command_line
 
-import qa
 from qa.config import load_settings
 from qa.grounding import corpus_years, years_in
 from qa.retrieve import get_retriever
@@ -38,24 +36,16 @@ DEFAULT_QUESTIONS = Path(__file__).with_name("number_questions.txt")
 
 def main() -> int:
     questions = questions_from_command_line(__doc__.split("\n\n")[0], DEFAULT_QUESTIONS)
-    settings = load_settings()
-    retriever = get_retriever(settings)
-    known = corpus_years(retriever.corpus)
-
-    def rules_off(question: str) -> qa.Answer:
-        with (
-            mock.patch("qa.answering.unknown_question_years", return_value=set()),
-            mock.patch("qa.answering.echoes_question_number", return_value=set()),
-            mock.patch("qa.answering.recounts_a_source", return_value=[]),
-            mock.patch("qa.answering.spliced_dates", return_value=[]),
-        ):
-            return qa.answer(question, settings=settings, retriever=retriever)
-
-    ask_in_modes(
+    known = corpus_years(get_retriever(load_settings()).corpus)
+    ask_with_rules_off_and_on(
         questions,
-        {"rules off": rules_off, "rules on": lambda q: qa.answer(q, settings=settings, retriever=retriever)},
+        {
+            "unknown_question_years": set(),
+            "echoes_question_number": set(),
+            "recounts_a_source": [],
+            "spliced_dates": [],
+        },
         extra=("years in no article", lambda q: ", ".join(sorted(years_in(q) - known)) or "-"),
-        reasons=True,
     )
     return 0
 
