@@ -378,11 +378,16 @@ class AnswerOutcome:
         return not self.found
 
     @property
+    def wrong_language(self) -> bool:
+        """Detected as written in another language than the question's."""
+        return self.error is None and self.answer_lang not in (None, self.item.lang)
+
+    @property
     def language_ok(self) -> bool:
         """In the question's language, or neutral (``answer_lang`` None: too few words to tell),
         with no word left in another language ("Le vicepremier et le minister de Buitenlandse
         Zaken …" is French to a detector, and "Generalsekretär" too short to judge)."""
-        return self.error is None and self.answer_lang in (None, self.item.lang) and not self.foreign_words
+        return self.error is None and not self.wrong_language and not self.foreign_words
 
 
 def _share(numerator: float, denominator: float) -> float:

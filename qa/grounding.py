@@ -390,11 +390,9 @@ def foreign_words(
                 continue
             if zipf_frequency(part, lang) >= _RARE_ZIPF:
                 continue
-            copied = [o for o in others if not part[:1].isupper() and part in source_words[o]]
-            common = sorted(
-                (o for o in others if zipf_frequency(part, o) >= _COMMON_ZIPF),
-                key=lambda o: -zipf_frequency(part, o),
-            )
+            copied = [] if part[:1].isupper() else [o for o in others if part in source_words[o]]
+            frequent = {o: f for o in others if (f := zipf_frequency(part, o)) >= _COMMON_ZIPF}
+            common = sorted(frequent, key=frequent.__getitem__, reverse=True)
             if copied or common:
                 words = found.setdefault((copied or common)[0], [])
                 if token not in words:
@@ -581,15 +579,18 @@ _FUNCTION_ZIPF = 5.0
 
 
 def _content_words(text: str, lang: str) -> set[str]:
-    from wordfreq import zipf_frequency
+    """The folded words of ``text`` that may carry a fact: not yes/no, not numbers, not as
+    frequent as function words (every word, when wordfreq has no list for ``lang``)."""
+    from wordfreq import available_languages, zipf_frequency
 
+    listed = lang in available_languages()
     return {
         _fold(w)
         for w in _WORD.findall(text)
         if len(w) >= 3
         and not w.isdigit()
         and _fold(w) not in _POLARITY
-        and zipf_frequency(w, lang) < _FUNCTION_ZIPF
+        and not (listed and zipf_frequency(w, lang) >= _FUNCTION_ZIPF)
     }
 
 

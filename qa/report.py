@@ -86,7 +86,7 @@ def failure_reasons(outcome: AnswerOutcome, *, on_evidence: bool) -> list[str]:
             reasons.append("no citation of an evidence paragraph")
         elif wrong:
             reasons.append(f"{wrong} of {len(outcome.citations)} citations are not evidence")
-    if not on_evidence and outcome.error is None and outcome.answer_lang not in (None, item.lang):
+    if not on_evidence and outcome.wrong_language:
         reasons.append(f"answer language {outcome.answer_lang} ≠ question language {item.lang}")
     if not on_evidence and outcome.foreign_words:
         from qa.translation import foreign_words_note

@@ -417,7 +417,8 @@ def make_translate(corpus_fn: CorpusFn, translator: Translator) -> Callable[...,
             yield render_viewer_error("That translation link could not be read.")
             return
         try:
-            document = corpus_fn().document(ref.file)
+            corpus = corpus_fn()
+            document = corpus.document(ref.file)
             paragraph = document.paragraph(ref.paragraph)
         except SourceError as exc:
             yield render_viewer_error(str(exc))
@@ -434,8 +435,7 @@ def make_translate(corpus_fn: CorpusFn, translator: Translator) -> Callable[...,
 
         yield page("")
         try:
-            names = corpus_names(corpus_fn())
-            for item in translator.stream(paragraph.text, ref.lang, paragraph.lang, names):
+            for item in translator.stream(paragraph.text, ref.lang, paragraph.lang, corpus_names(corpus)):
                 yield page(
                     sendable(item) if isinstance(item, str) else replace(item, text=sendable(item.text))
                 )

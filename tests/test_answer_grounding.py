@@ -911,3 +911,11 @@ def test_a_yes_or_no_that_only_repeats_the_question_needs_a_source_in_those_word
     assert unverified_yes_no(answer, question, lang, sources) is unverified
     if answer.startswith("Ja, die Unterzeichnungszeremonie"):  # without the German source, unverified
         assert unverified_yes_no(answer, question, lang, [])
+
+
+def test_a_language_without_a_word_list_counts_every_word_as_content() -> None:
+    # No list to tell function words: "die" and "wurde" must then be in a source too.
+    question = "Wurde die Konvention in Genf unterzeichnet?"
+    answer = "Ja, die Konvention wurde in Genf unterzeichnet."
+    assert unverified_yes_no(answer, question, "xx", ["Die Konvention in Genf unterzeichnet."])
+    assert not unverified_yes_no(answer, question, "xx", ["Die Konvention wurde in Genf unterzeichnet."])
