@@ -97,10 +97,24 @@ def much_shorter(original: str, translated: str) -> bool:
     return len(translated) < SHORT_FACTOR * len(original) - SHORT_SLACK
 
 
+# A line that announces the translation instead of being part of it ("Voici la traduction en
+# français :", "Here is the translation into English:", "Übersetzung:"), then a line break, or
+# the translation quoted whole on the same line: the bundled model opened a French answer's
+# translation that way.
+_PREAMBLE = re.compile(
+    r"^[^\n:]{0,80}\b(?:translat|tradu|übersetz|ubersetz|översätt|oversatt|vertaal|vertal)\w*[^\n:]{0,60}:"
+    r"[ \t]*(?:\n\s*|(?=[\"'«“][^\n]*[\"'»”]$))",
+    re.IGNORECASE,
+)
+
+
 def unwrap(raw: str) -> str:
-    """A translation reply without the <text> markers, surrounding quotes or a JSON wrapper."""
+    """A translation reply without the <text> markers, a line announcing the translation,
+    surrounding quotes or a JSON wrapper."""
     text = raw.strip()
     text = re.sub(r"^\s*<text>\s*|\s*</text>\s*$", "", text).strip()
+    if (preamble := _PREAMBLE.match(text)) and text[preamble.end() :].strip():
+        text = text[preamble.end() :].strip()
     if text.startswith("{"):
         parsed = parse_reply(text)
         text = parsed.text.strip()

@@ -180,6 +180,21 @@ def test_unwrap_removes_markers_quotes_and_a_json_wrapper() -> None:
     assert unwrap('{"answer": "Nine chapters.", "sources": [], "found": true}') == "Nine chapters."
 
 
+def test_unwrap_drops_a_line_announcing_the_translation() -> None:
+    # The bundled model's reply to a French question's answer written in Swedish.
+    reply = 'Voici la traduction en français :\n\n"Ghada Waly a estimé que le Vietnam a un rôle pionnier."'
+    assert unwrap(reply) == "Ghada Waly a estimé que le Vietnam a un rôle pionnier."
+    assert unwrap(f"Here is the translation into English:\n{ENGLISH}") == ENGLISH
+    assert unwrap(f'Übersetzung: "{ENGLISH}"') == ENGLISH
+    # A line ending in a colon is text when it does not speak of translating, or when nothing follows.
+    listing = "Die Konvention umfasst:\n9 Kapitel und 71 Artikel."
+    assert unwrap(listing) == listing
+    assert unwrap("Here is the translation:") == "Here is the translation:"
+    # A sentence about translating that is the answer itself stays.
+    sentence = "Le traducteur a dit : « oui »."
+    assert unwrap(sentence) == sentence
+
+
 def test_bad_requests_are_clear_errors(settings: Settings) -> None:
     translator = Translator(local(settings), model=fake(ENGLISH))
     with pytest.raises(InputError, match="no text"):
