@@ -299,10 +299,16 @@ def corpus_vocabulary(corpus: Corpus) -> frozenset[str]:
     return _per_corpus(corpus, "stems", _stems)
 
 
-def corpus_words(corpus: Corpus) -> frozenset[str]:
-    """Every word of every paragraph of ``corpus``, case-folded (as :func:`qa.lang.own_words`
-    compares them), computed once per set of source files."""
-    return _per_corpus(corpus, "words", lambda text: {w.casefold() for w in _WORD.findall(text)})
+def corpus_capitalised(corpus: Corpus) -> frozenset[str]:
+    """The words ``corpus`` writes only capitalised, case-folded (:func:`qa.lang.source_names`:
+    names such as "Hanoi", and German nouns; not "Har", which opens a sentence but is "har"
+    elsewhere), computed once per set of source files."""
+    from qa.lang import source_names
+
+    def capitalised(corpus: Corpus) -> set[str]:
+        return set(source_names(p.text for doc in corpus.documents for p in doc.paragraphs))
+
+    return _cached(corpus, "capitalised", capitalised)
 
 
 def corpus_names(corpus: Corpus) -> frozenset[str]:
@@ -594,7 +600,9 @@ def _content_words(text: str, lang: str) -> set[str]:
     }
 
 
-def unverified_yes_no(answer: str, question: str, lang: str, sources: Iterable[str]) -> bool:
+def unverified_yes_no(
+    answer: str, question: str, lang: str, sources: Iterable[str], names: Set[str] = frozenset()
+) -> bool:
     """True when ``answer`` says yes or no to a yes/no ``question`` (written in ``lang``) and
     otherwise only repeats it ("Ja, die Konvention wurde in Genf unterzeichnet." to "Wurde die
     Konvention in Genf unterzeichnet?"), and no source (``sources``) has all its content words
@@ -602,13 +610,16 @@ def unverified_yes_no(answer: str, question: str, lang: str, sources: Iterable[s
 
     The bundled model says yes to nearly every yes/no question, false premises included, so
     such an answer tells nothing unless a source in the answer's language states the same words.
-    An answer that adds a word of its own ("Nein, in Hanoi.") is left to the other checks.
+    The articles' ``names`` (see :func:`corpus_names`) count as repeated too: "Oui, le Brésil a
+    signé la Convention de Hanoï." to "Est-ce que le Brésil a signé la convention ?" adds only
+    the convention's name. An answer that adds a word of its own is left to the other checks.
     """
     if not {_fold(w) for w in _WORD.findall(answer)} & _POLARITY or asks_open_question(question, lang):
         return False
     content = _content_words(answer, lang)
     asked = {w[:4] for w in _WORD.findall(_fold(question))}
-    if {w[:4] for w in content} - asked or numbers_in(answer) - numbers_in(question):
+    own = {w[:4] for w in content if w not in names}
+    if own - asked or numbers_in(answer) - numbers_in(question):
         return False
     stems = {w[:5] for w in content}
     # A bare "Ja." has nothing a source could state.
@@ -983,16 +994,18 @@ _PREMISE_FROM = 32
 
 
 def echoes_question_number(answer: str, sources: list[str], question: str) -> set[str]:
-    """The numbers (from 32 on) that ``answer`` takes from ``question`` and no source states, when
-    it states no number of a source of its own: "Ja, die Konvention hat mehr als 100 Artikel." to
-    "Hat die Konvention mehr als 100 Artikel?" (the sources say 71). The number check lets a
-    number of the question through (an answer may repeat it), so the model can confirm a premise
-    the sources do not support; an answer that gives the sources' own figure ("Nein, 71
-    Artikel.", "Ja, 110 Länder.") passes."""
+    """The numbers that ``answer`` takes from ``question`` and no source states, when it states no
+    number of a source of its own: "Ja, die Konvention hat mehr als 100 Artikel." to "Hat die
+    Konvention mehr als 100 Artikel?" (the sources say 71). The number check lets a number of the
+    question through (an answer may repeat it), so the model can confirm a premise the sources do
+    not support; an answer that gives the sources' own figure ("Nein, 71 Artikel.", "Ja, 110
+    Länder.") passes. Numbers under 32 count only where the question counts something with them
+    ("Har konventionen 20 kapitel?"); elsewhere they may be a day or a month."""
     stated = numbers_in(answer)
     asked = numbers_in(question)
+    counted = {number for number, noun, _ in _counts(question) if noun is not None}
     in_sources: set[str] = set().union(*(numbers_in(text) for text in sources))
-    echoed = {n for n in stated & asked if int(n) >= _PREMISE_FROM and n not in in_sources}
+    echoed = {n for n in stated & asked if (int(n) >= _PREMISE_FROM or n in counted) and n not in in_sources}
     if not echoed or (stated - asked) & in_sources:
         return set()
     return echoed

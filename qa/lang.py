@@ -55,26 +55,41 @@ def detect_language_confident(text: str, min_confidence: float = 0.5) -> str | N
     return str(values[0].language.iso_code_639_1.name).lower()
 
 
-def own_words(text: str, source_words: Set[str]) -> list[str]:
+def source_names(texts: Iterable[str]) -> frozenset[str]:
+    """The words ``texts`` write capitalised and never in lower case, case-folded: names such as
+    "Hanoi" or "Luong" (and German nouns), not a word that only opens a sentence there ("Har",
+    "Die": the sources also write "har", "die")."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for word in _WORD.findall(text):
+            if word[:1].isupper():
+                capitalised.add(word.casefold())
+            elif word[:1].islower():
+                lower.add(word.casefold())
+    return frozenset(capitalised - lower)
+
+
+def own_words(text: str, names: Set[str]) -> list[str]:
     """The words of ``text`` that can tell its language: not numbers, and not capitalised words
-    that also occur in the sources (``source_words``, case-folded): names such as "Hanoi" or
+    that are names of the sources (``names``, case-folded, see :func:`source_names`): "Hanoi" or
     "Luong Cuong" are shared by every language."""
     return [
         w
         for w in _WORD.findall(text)
-        if not any(c.isdigit() for c in w) and not (w[:1].isupper() and w.casefold() in source_words)
+        if not any(c.isdigit() for c in w) and not (w[:1].isupper() and w.casefold() in names)
     ]
 
 
 def answer_language(text: str, sources: Iterable[str] = ()) -> str | None:
     """The language an answer is written in, or ``None`` when it cannot be told with confidence.
 
-    Judged on the answer's own words: numbers, and capitalised words that also occur in
-    ``sources`` (names such as "Hanoi" or "Luong Cuong", shared by every language), are left
+    Judged on the answer's own words: numbers, and capitalised words that ``sources`` write only
+    capitalised (names such as "Hanoi" or "Luong Cuong", shared by every language), are left
     out first. Needs at least two remaining words, a top confidence of 0.4 and twice the
     runner-up's: this decides whether an answer gets translated, so doubt means "leave it".
     """
-    words = own_words(text, {w.casefold() for source in sources for w in _WORD.findall(source)})
+    words = own_words(text, source_names(sources))
     if len(words) < 2:
         return None
     values = _detector().compute_language_confidence_values(" ".join(words))

@@ -23,12 +23,13 @@ from qa.answering import (
     stream_answer,
 )
 from qa.config import Settings
-from qa.corpus import Corpus
+from qa.corpus import Corpus, load_corpus
 from qa.errors import BackendError, InputError, QAError
-from qa.grounding import years_in
+from qa.grounding import corpus_capitalised, years_in
 from qa.llm import TransientBackendError
 from qa.models import Answer, Passage
 from qa.prompts import message, render
+from tests.conftest import SEEDS
 
 CHAPTERS = ("000_471dacd1b07f6ea5.txt", 6)  # "... bestehend aus 9 Kapiteln und 71 Artikeln ..."
 CHAPTERS_FR = ("002_fdb1f30901b7e10f.txt", 6)
@@ -961,6 +962,14 @@ def test_a_question_made_of_names_only_has_no_language_of_its_own(
     # A word the sources do not use tells the language.
     assert question_language("Wer?", None, {"hanoi"}) == "de"
     assert question_language("Hanoi, wann?", None, {"hanoi"}) == "de"
+
+
+def test_a_word_that_only_opens_a_sentence_of_the_articles_still_tells_the_language() -> None:
+    # The Swedish article writes "Har" at the start of a sentence and "har" inside others: it is
+    # no name. Left out, the rest ("konventionen kapitel") read as German (2026-12-06).
+    names = corpus_capitalised(load_corpus(SEEDS))
+    assert "har" not in names and "hanoi" in names
+    assert question_language("Har konventionen 20 kapitel?", None, names) == "sv"
 
 
 def test_extractive_backend_quotes_a_sentence_with_its_paragraph(

@@ -442,6 +442,8 @@ CHAPTERS_DE = "Die Hanoi-Konvention, bestehend aus 9 Kapiteln und 71 Artikeln, i
         ("Ja, die Konvention hat mehr als 100 Artikel.", "Hat die Konvention mehr als 100 Artikel?", {"100"}),
         ("Ja, die Konvention hat 50 Kapitel.", "Hat die Konvention 50 Kapitel?", {"50"}),
         ("No, it was not signed in 2023.", "Was it signed in 2023?", {"2023"}),
+        # A small count (2026-12-06): the answer to a Swedish question, in German.
+        ("Ja, die Hanoi-Konvention besteht aus 20 Kapiteln.", "Har konventionen 20 kapitel?", {"20"}),
     ],
 )
 def test_an_answer_resting_on_the_questions_number_alone_echoes_it(
@@ -457,6 +459,8 @@ def test_an_answer_resting_on_the_questions_number_alone_echoes_it(
         ("Ja, genau 71 Artikel.", "Hat die Konvention genau 71 Artikel?"),  # the sources state it
         ("Ja.", "Hat die Konvention mehr als 100 Artikel?"),  # no number taken (other checks judge it)
         ("Yes, on 24/12/2024.", "Was it adopted on 24/12/2024?"),  # a date's day and month
+        ("Yes, on 12 December.", "Was it adopted on 12 December?"),  # a day, not a count
+        ("Ja, 9 Kapitel.", "Hat die Konvention 9 Kapitel?"),  # a small count the sources state
     ],
 )
 def test_an_answer_with_the_sources_number_or_without_the_questions_passes(
@@ -911,6 +915,30 @@ def test_a_yes_or_no_that_only_repeats_the_question_needs_a_source_in_those_word
     assert unverified_yes_no(answer, question, lang, sources) is unverified
     if answer.startswith("Ja, die Unterzeichnungszeremonie"):  # without the German source, unverified
         assert unverified_yes_no(answer, question, lang, [])
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "lang"),
+    [
+        # What the bundled model answered (2026-12-06) to questions the articles do not settle.
+        (
+            "Oui, le Brésil a signé la Convention de Hanoï.",
+            "Est-ce que le Brésil a signé la convention ?",
+            "fr",
+        ),
+        ("Ja, Kina undertecknat Hanoi-konventionen.", "Har Kina undertecknat konventionen?", "sv"),
+    ],
+)
+def test_an_articles_name_added_to_the_repeated_question_is_no_word_of_the_answers_own(
+    corpus: Corpus, answer: str, question: str, lang: str
+) -> None:
+    names = corpus_names(corpus)
+    sources = [p.text for p in _sources(corpus, CEREMONY_DE, ("000_471dacd1b07f6ea5.txt", 6))]
+    assert "hanoi" in names
+    assert unverified_yes_no(answer, question, lang, sources, names)
+    assert not unverified_yes_no(answer, question, lang, sources)  # "Hanoi" counted as its own word
+    # A correction naming a place of the articles still has a source in its words.
+    assert not unverified_yes_no("Nein, in Hanoi.", GENEVA_DE, "de", sources, names)
 
 
 def test_a_language_without_a_word_list_counts_every_word_as_content() -> None:

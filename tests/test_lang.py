@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.lang import answer_language
+from qa.lang import answer_language, source_names
 
 SOURCE = "Die Zeremonie in Hanoi wurde von Luong Cuong geleitet; Vertreter aus 110 Ländern nahmen teil."
 
@@ -31,3 +31,8 @@ def test_names_and_numbers_from_the_sources_tell_nothing(text: str) -> None:
 def test_names_from_the_sources_are_left_out_before_judging() -> None:
     # "Hanoi" and "Luong Cuong" would pull towards no language in particular; the rest is English.
     assert answer_language("Luong Cuong chaired the ceremony in Hanoi.", [SOURCE]) == "en"
+
+
+def test_source_names_are_the_words_never_written_in_lower_case() -> None:
+    texts = ["Har Vietnam undertecknat?", "Vietnam har undertecknat i Hanoi.", "Die Konvention, die gilt."]
+    assert source_names(texts) == {"vietnam", "hanoi", "konvention"}
