@@ -752,36 +752,31 @@ def test_a_full_name_the_articles_mention_elsewhere_passes(
     assert result.found and "António Guterres" in result.text
 
 
+ENGLISH_CHAPTERS = "The Hanoi Convention consists of 9 chapters and 71 articles."
+
+
+@pytest.mark.parametrize(
+    "translation",
+    [
+        ENGLISH_CHAPTERS,
+        # A line announcing the translation is not part of it.
+        f'Here is the translation into English:\n\n"{ENGLISH_CHAPTERS}"',
+    ],
+)
 def test_an_answer_in_the_wrong_language_is_translated(
-    llm_settings: Settings, retriever: FakeRetriever
+    llm_settings: Settings, retriever: FakeRetriever, translation: str
 ) -> None:
     german = "Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln."
-    english = "The Hanoi Convention consists of 9 chapters and 71 articles."
-    model = fake(reply(german, [1]), english)
+    model = fake(reply(german, [1]), translation)
     result = answer(
         "How many chapters does the Hanoi Convention have?",
         settings=llm_settings,
         retriever=retriever,
         chat_model=model,
     )
-    assert result.found and result.text == english
+    assert result.found and result.text == ENGLISH_CHAPTERS
     assert [(c.file, c.paragraph) for c in result.citations] == [CHAPTERS]
     assert "translation" in result.timings
-
-
-def test_a_line_announcing_the_translation_is_not_part_of_the_answer(
-    llm_settings: Settings, retriever: FakeRetriever
-) -> None:
-    german = "Die Hanoi-Konvention besteht aus 9 Kapiteln und 71 Artikeln."
-    english = "The Hanoi Convention consists of 9 chapters and 71 articles."
-    model = fake(reply(german, [1]), f'Here is the translation into English:\n\n"{english}"')
-    result = answer(
-        "How many chapters does the Hanoi Convention have?",
-        settings=llm_settings,
-        retriever=retriever,
-        chat_model=model,
-    )
-    assert result.found and result.text == english
 
 
 # A translation by the local model (2026-12-05) that repeated itself until the token limit.
