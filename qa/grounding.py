@@ -367,13 +367,21 @@ def foreign_words(
     check sees.
 
     A word (or a part of a hyphenated one, of four letters or more) is foreign when it is rare
-    in ``lang`` (wordfreq's word lists, which ship inside the package) and either common in
-    another language (the sources' languages, the articles', English) or copied, written in lower
-    case, from a source in another language (compounds such as "cybersamarbete" are in no word
-    list). Words of the question (``asked``) and the articles' names (``names``, folded, see
+    in ``lang`` (wordfreq's word lists, which ship inside the package) and
+
+    - common in another language (the sources' languages, the articles', English), or
+    - copied from a source in another language: in lower case (compounds such as
+      "cybersamarbete" are in no word list), or capitalised and in that language's word list
+      ("Rechtsrahmen" from a German source in a French answer; a name the list lacks, written
+      in one article only, is not taken for a word), or
+    - in no word list at all and ending in a word of another language that a source in that
+      language has inside one of its words ("Kapacitätsuppbyggnad" in a German answer: the
+      Swedish source's "kapacitetsuppbyggnad").
+
+    Words of the question (``asked``) and the articles' names (``names``, folded, see
     :func:`corpus_names`) are never foreign. Empty when wordfreq has no list for ``lang``.
     """
-    from wordfreq import available_languages, zipf_frequency
+    from wordfreq import available_languages
 
     known = available_languages()
     if lang not in known:
@@ -394,17 +402,52 @@ def foreign_words(
             folded = _fold(part)
             if len(part) < _MIN_FOREIGN_LETTERS or folded in question_words or folded in names:
                 continue
-            if zipf_frequency(part, lang) >= _RARE_ZIPF:
-                continue
-            copied = [] if part[:1].isupper() else [o for o in others if part in source_words[o]]
-            frequent = {o: f for o in others if (f := zipf_frequency(part, o)) >= _COMMON_ZIPF}
-            common = sorted(frequent, key=frequent.__getitem__, reverse=True)
-            if copied or common:
-                words = found.setdefault((copied or common)[0], [])
+            language = _foreign_language(part, lang, others, source_words)
+            if language is not None:
+                words = found.setdefault(language, [])
                 if token not in words:
                     words.append(token)
                 break
     return found
+
+
+# A word in no list is checked for an ending of this many letters or more that is a word of
+# another language ("uppbyggnad" of "Kapacitätsuppbyggnad").
+_MIN_FOREIGN_ENDING = 6
+
+
+def _foreign_language(
+    part: str, lang: str, others: list[str], source_words: dict[str, set[str]]
+) -> str | None:
+    """The language ``part`` (one word) belongs to instead of ``lang``, or None (see
+    :func:`foreign_words`)."""
+    from wordfreq import zipf_frequency
+
+    if zipf_frequency(part, lang) >= _RARE_ZIPF:
+        return None
+    frequency = {o: zipf_frequency(part, o) for o in others}
+    if part[:1].isupper():
+        copied = [o for o in others if part in source_words[o] and frequency[o] >= _RARE_ZIPF]
+    else:
+        copied = [o for o in others if part in source_words[o]]
+    if copied:
+        return copied[0]
+    common = [o for o in others if frequency[o] >= _COMMON_ZIPF]
+    if common:
+        return max(common, key=frequency.__getitem__)
+    if max(frequency.values(), default=0.0) > 0:
+        return None
+    lower = part.lower()
+    for start in range(1, len(lower) - _MIN_FOREIGN_ENDING + 1):
+        ending = lower[start:]
+        if zipf_frequency(ending, lang) >= _RARE_ZIPF:
+            continue
+        for other in others:
+            if zipf_frequency(ending, other) >= _COMMON_ZIPF and any(
+                ending in w.lower() for w in source_words[other]
+            ):
+                return other
+    return None
 
 
 def corpus_years(corpus: Corpus) -> frozenset[str]:
