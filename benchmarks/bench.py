@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from common import percentiles
 
 from qa.config import PROJECT_ROOT, Settings
 from qa.corpus import load_corpus
@@ -43,12 +44,6 @@ from qa.index import build_index, split_sentences
 from qa.retrieve import Retriever
 
 SEEDS = PROJECT_ROOT / "seeds"
-
-
-def percentiles(samples: Sequence[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p95
 
 
 def questions() -> list[str]:

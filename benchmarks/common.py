@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from collections.abc import Callable, Mapping
+import statistics
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -21,6 +22,13 @@ from qa.eval import evaluate
 from qa.models import Answer
 from qa.report import console_tables, write_report
 from qa.retrieve import get_retriever
+
+
+def percentiles(samples: Sequence[float]) -> tuple[float, float]:
+    """p50 and p95 (nearest rank) of ``samples``."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
 
 
 def questions_from_command_line(description: str, default: Path) -> list[str]:

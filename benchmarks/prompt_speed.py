@@ -24,6 +24,7 @@ import time
 
 def measure(config: dict[str, object], n: int) -> str:
     import xllamacpp
+    from common import percentiles
 
     from qa.answering import build_messages
     from qa.config import load_settings
@@ -64,10 +65,10 @@ def measure(config: dict[str, object], n: int) -> str:
         seconds.append(timings["prompt_ms"] / 1000)
         tokens.append(timings["prompt_n"])
         per_token.append(timings["predicted_per_token_ms"])
-    p95 = sorted(seconds)[round(0.95 * (len(seconds) - 1))]
+    p50, p95 = percentiles(seconds)
     return (
         f"{json.dumps(config) or '{}'}: prompt tokens p50 {statistics.median(tokens):.0f}, read in p50 "
-        f"{statistics.median(seconds):.2f} s / p95 {p95:.2f} s, {sum(tokens) / sum(seconds):.0f} tokens/s; "
+        f"{p50:.2f} s / p95 {p95:.2f} s, {sum(tokens) / sum(seconds):.0f} tokens/s; "
         f"{statistics.median(per_token):.0f} ms per generated token"
     )
 

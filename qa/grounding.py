@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from qa.lang import source_names
 from qa.models import Passage
 
 if TYPE_CHECKING:
@@ -303,7 +304,6 @@ def corpus_capitalised(corpus: Corpus) -> frozenset[str]:
     """The words ``corpus`` writes only capitalised, case-folded (:func:`qa.lang.source_names`:
     names such as "Hanoi", and German nouns; not "Har", which opens a sentence but is "har"
     elsewhere), computed once per set of source files."""
-    from qa.lang import source_names
 
     def capitalised(corpus: Corpus) -> set[str]:
         return set(source_names(p.text for doc in corpus.documents for p in doc.paragraphs))
@@ -438,14 +438,15 @@ def _foreign_language(
     if max(frequency.values(), default=0.0) > 0:
         return None
     lower = part.lower()
+    # An ending has no space in it, so it is inside one of a language's source words exactly
+    # when it is inside all of them written one after another.
+    written = {other: " ".join(source_words[other]).lower() for other in others}
     for start in range(1, len(lower) - _MIN_FOREIGN_ENDING + 1):
         ending = lower[start:]
         if zipf_frequency(ending, lang) >= _RARE_ZIPF:
             continue
         for other in others:
-            if zipf_frequency(ending, other) >= _COMMON_ZIPF and any(
-                ending in w.lower() for w in source_words[other]
-            ):
+            if zipf_frequency(ending, other) >= _COMMON_ZIPF and ending in written[other]:
                 return other
     return None
 
