@@ -300,6 +300,15 @@ class _Run:
             if failed:
                 check.ok = False
                 check.problems.append(problem)
+        if check.ok and self.settings.check_counts == "model":
+            from qa.counting import check_counts
+
+            t = time.perf_counter()
+            miscounted = check_counts(parsed.text, self.query, check.citations, model, self.settings)
+            self.timings["count_check"] = time.perf_counter() - t
+            if miscounted:
+                check.ok = False
+                check.problems.extend(m.describe() for m in miscounted)
         if not check.ok:
             yield from self._abstain(context, "; ".join(check.problems))
             return

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # Names in an answer: "corpus" (full names must occur in the articles), "sources" (every
     # capitalised word in a retrieved passage), "off". true/false are the old boolean's values.
     check_names: Literal["corpus", "sources", "off"] = "corpus"
+    # An answer's count to a how-many question: "model" has the language model name what the
+    # question asks the number of and what the number counts in its source (qa.counting); "off".
+    check_counts: Literal["model", "off"] = "model"
 
     # Web chat
     host: str = "127.0.0.1"

@@ -729,12 +729,7 @@ def asks_quantity(question: str) -> bool:
 def states_quantity(answer: str) -> bool:
     """True when ``answer`` gives a count: digits, a numeral (2-99) in one of the corpus languages or
     English, or a magnitude ("thousands", "Tausende", "tusentals")."""
-    if _NUMBER.search(answer):
-        return True
-    folded = _fold(answer)
-    if set(_WORD.findall(folded)) & _QUANTITY_WORDS:
-        return True
-    return _numerals().search(folded) is not None
+    return _NUMBER.search(answer) is not None or counts_in_words(answer)
 
 
 def misses_quantity(answer: str, question: str) -> bool:
@@ -1073,6 +1068,18 @@ def _counts(text: str) -> list[tuple[str, str | None, str]]:
         written = " ".join(words[i : j + 1]) if noun else words[i]
         counts.append((word.lstrip("0") or "0", following if noun else None, written))
     return counts
+
+
+def digit_counts(text: str) -> list[str]:
+    """The counts ``text`` writes in digits (years and leading zeros left out), in order, once each."""
+    return list(dict.fromkeys(number for number, _, _ in _counts(text)))
+
+
+def counts_in_words(text: str) -> bool:
+    """True when ``text`` counts something without digits: a numeral ("fünf", "vingt") or a
+    magnitude ("tusentals", "thousands")."""
+    folded = _fold(text)
+    return bool(set(_WORD.findall(folded)) & _QUANTITY_WORDS) or _numerals().search(folded) is not None
 
 
 def recounts_a_source(answer: str, cited: list[Passage], lang: str) -> list[str]:

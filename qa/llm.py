@@ -143,6 +143,22 @@ def chat(
     )
 
 
+def complete(
+    model: BaseChatModel, messages: list[tuple[str, str]], settings: Settings, *, max_tokens: int
+) -> str:
+    """``model``'s whole reply to ``messages``, at most ``max_tokens`` tokens (a short judgement or
+    label, not an answer to stream). Errors as in :func:`stream_chat`."""
+    chunks = _stream_chunks(
+        model,
+        messages,
+        {"max_tokens": max_tokens},
+        base_url=settings.openai_base_url,
+        secrets=secrets_of(settings),
+    )
+    with contextlib.closing(chunks):
+        return "".join(c.text if isinstance(c.text, str) else str(c.content) for c in chunks)
+
+
 def first_token_alternatives(
     model: BaseChatModel,
     messages: list[tuple[str, str]],

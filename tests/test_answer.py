@@ -61,7 +61,9 @@ def retriever(corpus: Corpus) -> FakeRetriever:
 
 @pytest.fixture
 def llm_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"llm": "openai", "llm_fallback": "none"})
+    # The count check asks the model more questions after a how-many answer; it has its own tests
+    # (test_counting.py), whose fakes script those replies too.
+    return settings.model_copy(update={"llm": "openai", "llm_fallback": "none", "check_counts": "off"})
 
 
 def fake(*replies: str | dict[str, Any]) -> GenericFakeChatModel:

@@ -106,6 +106,9 @@ def ask_with_fake_model(
 
     import qa.llm
 
+    # The fake scripts the answer and the translations only, not the count check's questions.
+    monkeypatch.setenv("QA_CHECK_COUNTS", "off")
+
     def ask(replies: list[str], *args: str, answer_text: str = "9 [1]") -> Result:
         answer = json.dumps({"answer": answer_text, "sources": [1], "found": True})
         model = GenericFakeChatModel(messages=iter([answer, *replies]))

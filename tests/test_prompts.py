@@ -17,7 +17,7 @@ from qa.prompts import (
     template_fields,
 )
 
-# The variables each prompt is rendered with in qa/answering.py, qa/rerank.py and qa/translation.py.
+# The variables each prompt is rendered with in qa/answering.py, qa/rerank.py, qa/translation.py and qa/counting.py.
 PROMPT_VARIABLES = {
     "system": {},
     "answer": {"sources": "[1] text", "question": "Q?", "language": "German"},
@@ -31,6 +31,9 @@ PROMPT_VARIABLES = {
     },
     "rerank_system": {},
     "rerank": {"passage": "Die Konvention hat 9 Kapitel.", "question": "How many chapters?"},
+    "count_system": {},
+    "count_source": {"sentence": "Die Konvention hat 9 Kapitel.", "number": "9"},
+    "count_question": {"question": "Combien de pages ?"},
 }
 
 
