@@ -62,6 +62,7 @@ from qa.grounding import (
     shares_nothing,
     spliced_dates,
     unknown_question_years,
+    unsupported_numerals,
     unverified_yes_no,
 )
 from qa.lang import answer_language, detect_language, own_words
@@ -255,6 +256,7 @@ class _Run:
         shown = [p.text for p in context]
         echoed = echoes_question_number(parsed.text, shown, self.asked)
         spliced = spliced_dates(parsed.text, shown)
+        numerals = unsupported_numerals(parsed.text, shown, self.asked)
         for failed, problem in (
             (leaks_prompt(parsed.text, messages[0][1]), "the answer repeats the system prompt"),
             (shares_nothing(parsed.text, context), "the answer shares no number or word with any source"),
@@ -289,6 +291,12 @@ class _Run:
             (
                 bool(echoed),
                 f"the answer takes the question's number {', '.join(sorted(echoed, key=int))}, which no source states",
+            ),
+            (
+                bool(numerals),
+                "the answer's "
+                + ", ".join(f'"{word}"' for word in numerals)
+                + " is a number no source states",
             ),
             (
                 bool(spliced),

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 # The model names a counted thing in one or two words; a few tokens are enough.
 MAX_TOKENS = 8
 # Words of the model's reply that name no thing.
+# A named thing must be common English (see english).
+_ENGLISH_ZIPF = 3.0
 _FILLER = frozenset(
     {"the", "and", "number", "numbers", "count", "counts", "counted", "thing", "things", "plural"}
 )
@@ -95,13 +97,24 @@ def _named_in_question(number: str, sentence: str, question: str) -> bool:
     return bool(nouns) and bool({noun[:5] for noun in nouns} & _stems(question))
 
 
+def english(words: list[str]) -> bool:
+    """True when every word is a common English one (wordfreq's list, Zipf 3 or more: about once
+    in a million words). The bundled model sometimes leaves a question's word untranslated
+    ("Wie viele Sitzungen…?" named "sitzungen", Zipf 0), and a German word set against the
+    source's English "sessions" would refuse a right answer."""
+    from wordfreq import zipf_frequency
+
+    return bool(words) and all(zipf_frequency(w, "en") >= _ENGLISH_ZIPF for w in words)
+
+
 def _name(model: BaseChatModel, settings: Settings, prompt: str) -> list[str]:
+    """What the model names as counted, in English words; empty when it names nothing or not in
+    English (then the check cannot compare, and stays out)."""
     from qa.llm import complete
 
-    reply = complete(
-        model, [("system", render("count_system")), ("user", prompt)], settings, max_tokens=MAX_TOKENS
-    )
-    return thing_words(reply.split("\n", 1)[0])
+    messages = [("system", render("count_system")), ("user", prompt)]
+    words = thing_words(complete(model, messages, settings, max_tokens=MAX_TOKENS).split("\n", 1)[0])
+    return words if english(words) else []
 
 
 def miscounts(

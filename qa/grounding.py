@@ -710,15 +710,41 @@ _QUANTITY_WORDS = frozenset(
 
 
 @functools.cache
-def _numerals() -> re.Pattern[str]:
+def _numeral_values() -> dict[str, int]:
     """The numerals 2-99 of :data:`_NUMERAL_LANGUAGES` (num2words: "fünfundzwanzig", "vingt-cinq",
-    "tjugofem"), folded, as one pattern of whole words. One is left out: "un", "ein", "en", "een"
-    are articles too."""
+    "tjugofem"), folded, with their values. One is left out: "un", "ein", "en", "een" are
+    articles too."""
     from num2words import num2words
 
-    words = {_fold(num2words(n, lang=lang)) for lang in _NUMERAL_LANGUAGES for n in range(2, 100)}
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    values: dict[str, int] = {}
+    for lang in _NUMERAL_LANGUAGES:
+        for n in range(2, 100):
+            values.setdefault(_fold(num2words(n, lang=lang)), n)
+    return values
+
+
+@functools.cache
+def _numerals() -> re.Pattern[str]:
+    """The numerals of :func:`_numeral_values` as one pattern of whole words, longest first."""
+    alternatives = "|".join(re.escape(w) for w in sorted(_numeral_values(), key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def numeral_values(text: str) -> dict[str, int]:
+    """The numerals 2-99 ``text`` writes in words, as written (folded), with their values."""
+    values = _numeral_values()
+    return {m.group(0): values[m.group(0)] for m in _numerals().finditer(_fold(text))}
+
+
+def unsupported_numerals(answer: str, sources: list[str], question: str = "") -> list[str]:
+    """Numerals ``answer`` writes in words ("Trois pays …", "Twee ministers …") whose value no
+    source and not the question states, in digits or in words of any language. The number check
+    reads digits only, so a small model's invented count in words passed it."""
+    known: set[int] = set()
+    for text in [*sources, question]:
+        known |= {int(n) for n in numbers_in(text) if len(n) <= 2}
+        known |= set(numeral_values(text).values())
+    return [word for word, value in numeral_values(answer).items() if value not in known]
 
 
 def asks_quantity(question: str) -> bool:

@@ -218,6 +218,19 @@ def test_number_in_no_source_makes_the_pipeline_abstain(
     assert result.abstention_reason == "number 12 is in no source"
 
 
+def test_a_count_in_words_in_no_source_makes_the_pipeline_abstain(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    result = answer(
+        "Combien de pays étaient représentés à la cérémonie de signature ?",
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=fake(reply("Trois pays étaient représentés à la cérémonie de signature.", [1])),
+    )
+    assert not result.found and result.text == message("not_found", "fr")
+    assert result.abstention_reason == 'the answer\'s "trois" is a number no source states'
+
+
 def test_number_in_an_uncited_source_moves_that_source_into_the_citations(
     llm_settings: Settings, corpus: Corpus
 ) -> None:

@@ -42,6 +42,7 @@ from qa.grounding import (
     unknown_question_years,
     unsupported_names,
     unsupported_numbers,
+    unsupported_numerals,
     unverified_yes_no,
     years_in,
 )
@@ -450,6 +451,27 @@ def test_an_answer_resting_on_the_questions_number_alone_echoes_it(
     answer: str, question: str, echoed: set[str]
 ) -> None:
     assert echoes_question_number(answer, [CHAPTERS_DE], question) == echoed
+
+
+# Counts in words the probe of 2026-12-06 got (count_thing_questions.txt): no source states 3 or 2.
+@pytest.mark.parametrize(
+    ("answer", "question", "unsupported"),
+    [
+        ("Trois pays étaient représentés à la cérémonie de signature.", "Combien de pays ?", ["trois"]),
+        ("Twee ministers ondertekenden het verdrag in Hanoi.", "Hoeveel ministers?", ["twee"]),
+        ("Vingt-cinq pays et neun Kapitel", "Combien ?", ["vingt-cinq"]),  # 9 in digits, 25 nowhere
+        ("Seit fast fünf Jahren.", "Wie lange?", []),  # "près de 5 années": the value, in digits
+        ("Die Konvention hat neun Kapitel.", "Wie viele Kapitel?", []),
+        ("It has twenty chapters.", "Does it have 20 chapters?", []),  # the question's number
+        ("'fyra nej'", "Which policy?", []),  # a source writes it in words
+        ("Une convention.", "Combien de conventions ?", []),  # one is left out: "une" is an article
+    ],
+)
+def test_a_count_in_words_no_source_states_is_found(
+    answer: str, question: str, unsupported: list[str]
+) -> None:
+    sources = [CHAPTERS_DE, "près de 5 années de négociations", 'la politique de défense "fyra nej"']
+    assert unsupported_numerals(answer, sources, question) == unsupported
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from qa.answering import answer
 from qa.config import Settings
 from qa.corpus import Corpus
-from qa.counting import check_counts, miscounts, same_thing, sentence_with, thing_words
+from qa.counting import check_counts, english, miscounts, same_thing, sentence_with, thing_words
 from qa.llm import get_chat_model
 from qa.models import Passage
 from qa.prompts import message, render
@@ -65,6 +65,20 @@ def test_things_are_the_same_when_they_share_a_word_up_to_its_ending(
     first: list[str], second: list[str], same: bool
 ) -> None:
     assert same_thing(first, second) is same
+
+
+@pytest.mark.parametrize(
+    ("words", "is_english"),
+    [
+        (["member", "states"], True),
+        (["sessions"], True),
+        (["sitzungen"], False),
+        (["staaten"], False),
+        ([], False),
+    ],
+)
+def test_a_named_thing_must_be_english(words: list[str], is_english: bool) -> None:
+    assert english(words) is is_english
 
 
 def test_the_sentence_that_states_the_number_is_the_one_named(corpus: Corpus) -> None:
@@ -127,7 +141,15 @@ def test_the_check_stays_out_where_it_cannot_judge(
     assert model.prompts == []
 
 
-@pytest.mark.parametrize("replies", [(" ", "articles"), ("pages", "...")])
+@pytest.mark.parametrize(
+    "replies",
+    [
+        (" ", "articles"),
+        ("pages", "..."),
+        ("pages", "Artikeln"),  # the source's word, not translated: nothing to compare with
+        ("Seiten", "articles"),  # the question's word, not translated
+    ],
+)
 def test_a_thing_the_model_does_not_name_refuses_nothing(
     corpus: Corpus, model_settings: Settings, replies: tuple[str, str]
 ) -> None:
