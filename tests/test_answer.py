@@ -204,31 +204,26 @@ def test_free_text_dont_know_counts_as_abstention(llm_settings: Settings, retrie
     assert not result.found and result.citations == []
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "lang", "reason"),
+    [
+        ("How many chapters?", "The convention has 12 chapters.", "en", "number 12 is in no source"),
+        # A count in words: the number check reads digits, this one the numerals of five languages.
+        (
+            "Combien de pays étaient représentés à la cérémonie de signature ?",
+            "Trois pays étaient représentés à la cérémonie de signature.",
+            "fr",
+            'the answer\'s "trois" is a number no source states',
+        ),
+    ],
+)
 def test_number_in_no_source_makes_the_pipeline_abstain(
-    llm_settings: Settings, retriever: FakeRetriever
+    llm_settings: Settings, retriever: FakeRetriever, question: str, text: str, lang: str, reason: str
 ) -> None:
-    result = answer(
-        "How many chapters?",
-        settings=llm_settings,
-        retriever=retriever,
-        chat_model=fake(reply("The convention has 12 chapters.", [1])),
-    )
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(reply(text, [1])))
     assert not result.found
-    assert result.text == message("not_found", "en")
-    assert result.abstention_reason == "number 12 is in no source"
-
-
-def test_a_count_in_words_in_no_source_makes_the_pipeline_abstain(
-    llm_settings: Settings, retriever: FakeRetriever
-) -> None:
-    result = answer(
-        "Combien de pays étaient représentés à la cérémonie de signature ?",
-        settings=llm_settings,
-        retriever=retriever,
-        chat_model=fake(reply("Trois pays étaient représentés à la cérémonie de signature.", [1])),
-    )
-    assert not result.found and result.text == message("not_found", "fr")
-    assert result.abstention_reason == 'the answer\'s "trois" is a number no source states'
+    assert result.text == message("not_found", lang)
+    assert result.abstention_reason == reason
 
 
 def test_number_in_an_uncited_source_moves_that_source_into_the_citations(

@@ -166,33 +166,23 @@ def test_a_failing_model_keeps_the_answer_with_a_warning(
     assert "keeping the answer" in caplog.text
 
 
+@pytest.mark.parametrize(("check", "found"), [("model", False), ("off", True)])
 def test_the_answer_stage_abstains_on_a_count_of_something_else(
-    corpus: Corpus, model_settings: Settings
+    corpus: Corpus, model_settings: Settings, check: str, found: bool
 ) -> None:
     retriever = FakeRetriever(corpus, [CHAPTERS_FR, ("001_5da9f8a340a8f379.txt", 4)])
     result = answer(
         "Combien de pages compte le texte de la convention ?",
-        settings=model_settings,
+        settings=model_settings.model_copy(update={"check_counts": check}),
         retriever=retriever,
         chat_model=fake(reply("71", [1]), "pages", "articles"),
     )
-    assert not result.found and result.text == message("not_found", "fr")
-    assert result.abstention_reason is not None and 'counts "articles"' in result.abstention_reason
-    assert "count_check" in result.timings
-
-
-def test_the_answer_stage_keeps_the_count_with_the_check_off(
-    corpus: Corpus, model_settings: Settings
-) -> None:
-    retriever = FakeRetriever(corpus, [CHAPTERS_FR, ("001_5da9f8a340a8f379.txt", 4)])
-    result = answer(
-        "Combien de pages compte le texte de la convention ?",
-        settings=model_settings.model_copy(update={"check_counts": "off"}),
-        retriever=retriever,
-        chat_model=fake(reply("71", [1])),
-    )
-    assert result.found and result.text == "71"
-    assert "count_check" not in result.timings
+    assert result.found is found and ("count_check" in result.timings) is not found
+    if found:
+        assert result.text == "71"
+    else:
+        assert result.text == message("not_found", "fr")
+        assert result.abstention_reason is not None and 'counts "articles"' in result.abstention_reason
 
 
 @pytest.mark.slow
