@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qa.grounding import (
-    _counts,
-    _stems,
     asks_duration,
     asks_quantity,
+    counts_a_word_of,
     counts_in_words,
     digit_counts,
     numbers_in,
@@ -44,9 +43,9 @@ log = logging.getLogger(__name__)
 
 # The model names a counted thing in one or two words; a few tokens are enough.
 MAX_TOKENS = 8
-# Words of the model's reply that name no thing.
 # A named thing must be common English (see english).
 _ENGLISH_ZIPF = 3.0
+# Words of the model's reply that name no thing.
 _FILLER = frozenset(
     {"the", "and", "number", "numbers", "count", "counts", "counted", "thing", "things", "plural"}
 )
@@ -90,13 +89,6 @@ def sentence_with(number: str, passages: list[Passage]) -> str | None:
     return None
 
 
-def _named_in_question(number: str, sentence: str, question: str) -> bool:
-    """True when the word after ``number`` in ``sentence`` shares its stem with a word of
-    ``question`` ("71 articles" and "Combien d'articles…?"): it counts what the question names."""
-    nouns = {noun for n, noun, _ in _counts(sentence) if n == number and noun}
-    return bool(nouns) and bool({noun[:5] for noun in nouns} & _stems(question))
-
-
 def english(words: list[str]) -> bool:
     """True when every word is a common English one (wordfreq's list, Zipf 3 or more: about once
     in a million words). The bundled model sometimes leaves a question's word untranslated
@@ -126,7 +118,7 @@ def miscounts(
     if not asks_quantity(question) or asks_duration(question) or counts_in_words(answer):
         return []
     stated = [(n, s) for n in digit_counts(answer) if (s := sentence_with(n, cited)) is not None]
-    if not stated or any(_named_in_question(n, s, question) for n, s in stated):
+    if not stated or any(counts_a_word_of(n, s, question) for n, s in stated):
         return []
     asked = _name(model, settings, render("count_question", question=question))
     if not asked:

@@ -1108,6 +1108,13 @@ def counts_in_words(text: str) -> bool:
     return bool(set(_WORD.findall(folded)) & _QUANTITY_WORDS) or _numerals().search(folded) is not None
 
 
+def counts_a_word_of(number: str, sentence: str, question: str) -> bool:
+    """True when the word after ``number`` in ``sentence`` shares its stem with a word of
+    ``question`` ("71 articles" and "Combien d'articles…?"): it counts what the question names."""
+    nouns = {noun for n, noun, _ in _counts(sentence) if n == number and noun}
+    return bool(nouns) and bool({noun[:5] for noun in nouns} & _stems(question))
+
+
 def recounts_a_source(answer: str, cited: list[Passage], lang: str) -> list[str]:
     """Counts of ``answer`` whose number the ``cited`` paragraphs written in ``lang`` (the
     question's language, so the answer's) use for something else: "9 Staaten" when the cited

@@ -128,7 +128,7 @@ def stream_chat(
     )
     with contextlib.closing(chunks):  # a reader that stops early stops the model too
         for chunk in chunks:
-            text = chunk.text if isinstance(chunk.text, str) else str(chunk.content)
+            text = _chunk_text(chunk)
             if text:
                 yield text
 
@@ -156,7 +156,12 @@ def complete(
         secrets=secrets_of(settings),
     )
     with contextlib.closing(chunks):
-        return "".join(c.text if isinstance(c.text, str) else str(c.content) for c in chunks)
+        return "".join(_chunk_text(c) for c in chunks)
+
+
+def _chunk_text(chunk: Any) -> str:
+    """The text of a streamed message chunk (its content as a string when ``text`` is not one)."""
+    return chunk.text if isinstance(chunk.text, str) else str(chunk.content)
 
 
 def first_token_alternatives(
