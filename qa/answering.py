@@ -171,6 +171,11 @@ class _Run:
         self.timings["retrieval"] = time.perf_counter() - t
         if model is not None and self.settings.rerank == "llm":
             self._rerank(model)
+        if unknown := self._unknown_places():
+            context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
+            places = ", ".join(f'"{place}"' for place in unknown)
+            yield from self._abstain(context, f"the question names {places}, which no article mentions")
+            return
         if model is None:
             yield from self._extractive(fallback_reason=None)
             return
@@ -460,6 +465,18 @@ class _Run:
         for lang, words in found.items():
             log.info("answer keeps %s word(s) in a %s answer: %s", lang, self.lang, ", ".join(words))
         return found
+
+    def _unknown_places(self) -> list[str]:
+        """The places the question names that no article mentions (:mod:`qa.places`), as it
+        writes them; none when ``QA_CHECK_PLACES=off`` or the retriever has no corpus."""
+        if self.settings.check_places != "corpus":
+            return []
+        corpus = self._corpus()
+        if corpus is None:
+            return []
+        from qa.places import corpus_places, unknown_places
+
+        return unknown_places(self.asked, corpus_places(corpus))
 
     def _unknown_years(self, answer: str) -> str | None:
         """Why ``answer`` cannot be from the articles when the question is anchored to a year

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # An answer's count to a how-many question: "model" has the language model name what the
     # question asks the number of and what the number counts in its source (qa.counting); "off".
     check_counts: Literal["model", "off"] = "model"
+    # A question naming a country or city that no article mentions ("… au nom de la France ?"):
+    # "corpus" answers that the articles do not say, without asking the model (qa.places); "off".
+    check_places: Literal["corpus", "off"] = "corpus"
 
     # Web chat
     host: str = "127.0.0.1"

@@ -13,7 +13,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qa.lang import source_names
 from qa.models import Passage
@@ -260,7 +260,8 @@ def outside_names(answer: str, vocabulary: frozenset[str] | set[str], question: 
     return outside
 
 
-_CORPUS_CACHE: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+_T = TypeVar("_T")
+_CORPUS_CACHE: dict[tuple[str, tuple[str, ...]], frozenset[Any]] = {}
 _CORPUS_LOCK = threading.Lock()
 _CORPUS_CACHE_SIZE = 8
 
@@ -276,10 +277,10 @@ def _per_corpus(corpus: Corpus, kind: str, of_text: Callable[[str], set[str]]) -
                 found |= of_text(paragraph.text)
         return found
 
-    return _cached(corpus, kind, union)
+    return cached_for_corpus(corpus, kind, union)
 
 
-def _cached(corpus: Corpus, kind: str, compute: Callable[[Corpus], set[str]]) -> frozenset[str]:
+def cached_for_corpus(corpus: Corpus, kind: str, compute: Callable[[Corpus], set[_T]]) -> frozenset[_T]:
     """``compute(corpus)``, computed once per ``kind`` and set of source files (keyed by their hashes)."""
     key = (kind, tuple(sorted(d.sha256 for d in corpus.documents)))
     with _CORPUS_LOCK:
@@ -308,7 +309,7 @@ def corpus_capitalised(corpus: Corpus) -> frozenset[str]:
     def capitalised(corpus: Corpus) -> set[str]:
         return set(source_names(p.text for doc in corpus.documents for p in doc.paragraphs))
 
-    return _cached(corpus, "capitalised", capitalised)
+    return cached_for_corpus(corpus, "capitalised", capitalised)
 
 
 def corpus_names(corpus: Corpus) -> frozenset[str]:
@@ -325,7 +326,7 @@ def corpus_names(corpus: Corpus) -> frozenset[str]:
                         languages.setdefault(_fold(word), set()).add(paragraph.lang)
         return {word for word, langs in languages.items() if len(langs) >= 2}
 
-    return _cached(corpus, "names", shared)
+    return cached_for_corpus(corpus, "names", shared)
 
 
 def lost_names(original: str, translated: str, names: Set[str]) -> list[str]:

@@ -740,6 +740,9 @@ def test_a_full_name_from_outside_the_articles_is_an_abstention(
     retriever = FakeRetriever(corpus, [("002_fdb1f30901b7e10f.txt", 1), CHAPTERS])
     made_up = reply("The president of France is Emmanuel Macron.", [1])
     question = "Who is the president of France?"
+    # The place rule would refuse the question before the model is asked (no article mentions
+    # France); this test is about the name check.
+    llm_settings = llm_settings.model_copy(update={"check_places": "off"})
     result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(made_up))
     assert not result.found and result.citations == []
     assert result.text == message("not_found", "en")
@@ -1039,3 +1042,40 @@ def test_a_yes_that_only_repeats_the_question_needs_a_source_in_those_words(
         ),
     )
     assert chair.found and [(c.file, c.paragraph) for c in chair.citations] == [ceremony]
+
+
+def test_a_question_about_a_place_no_article_mentions_is_answered_without_the_model(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    """ "Qui a signé la convention au nom de la France ?" got "Le VN-Verdrag a été signé au nom
+    de la France par To Lam." (the local model, 2026-12-06): no article mentions France."""
+    question = "Qui a signé la convention au nom de la France ?"
+    model = FailingChatModel(messages=iter([]))  # asking it would be a backend failure
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=model)
+    assert not result.found and result.citations == []
+    assert result.text == message("not_found", "fr")
+    assert result.abstention_reason == 'the question names "France", which no article mentions'
+    # The extractive backend refuses it too; a place the articles mention is no reason to.
+    quoted = answer(
+        question, settings=llm_settings.model_copy(update={"llm": "extractive"}), retriever=retriever
+    )
+    assert not quoted.found and quoted.abstention_reason == result.abstention_reason
+    vietnam = answer(
+        question.replace("la France", "le Vietnam"),
+        settings=llm_settings,
+        retriever=retriever,
+        chat_model=fake(reply("Bui Thanh Son", [1])),
+    )
+    assert "generation" in vietnam.timings  # the model was asked
+    assert "no article mentions" not in (vietnam.abstention_reason or "")
+
+
+def test_the_place_rule_can_be_turned_off(llm_settings: Settings, retriever: FakeRetriever) -> None:
+    off = llm_settings.model_copy(update={"check_places": "off"})
+    result = answer(
+        "How many chapters did France's delegates read in the convention?",
+        settings=off,
+        retriever=retriever,
+        chat_model=fake(reply("9", [1])),
+    )
+    assert result.found and result.text == "9"
