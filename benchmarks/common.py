@@ -67,6 +67,23 @@ def ask_in_modes(
         console.print(f"{mode}: {count} of {len(questions)} questions answered")
 
 
+def ask_with_setting(
+    questions: list[str], setting: str, values: Mapping[str, object], *, reasons: bool = False
+) -> None:
+    """Ask every question through the configured backend once per value of ``setting`` (a
+    :class:`qa.config.Settings` field; ``values`` maps a column's label to the value), one
+    retriever for all, and print the answers side by side (see :func:`ask_in_modes`)."""
+    configured = {label: load_settings(**{setting: value}) for label, value in values.items()}
+    retriever = get_retriever(next(iter(configured.values())))
+
+    def asker(settings: Settings) -> Callable[[str], Answer]:
+        return lambda question: qa.answer(question, settings=settings, retriever=retriever)
+
+    ask_in_modes(
+        questions, {label: asker(settings) for label, settings in configured.items()}, reasons=reasons
+    )
+
+
 def ask_with_rules_off_and_on(
     questions: list[str],
     patches: Mapping[str, object],

@@ -15,26 +15,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from common import ask_in_modes, questions_from_command_line
-
-import qa
-from qa.config import load_settings
-from qa.retrieve import get_retriever
+from common import ask_with_setting, questions_from_command_line
 
 DEFAULT_QUESTIONS = Path(__file__).with_name("off_topic_questions.txt")
 
 
 def main() -> int:
     questions = questions_from_command_line(__doc__.split("\n\n")[0], DEFAULT_QUESTIONS)
-    off, corpus = load_settings(check_names="off"), load_settings(check_names="corpus")
-    retriever = get_retriever(corpus)
-    ask_in_modes(
-        questions,
-        {
-            "check off": lambda q: qa.answer(q, settings=off, retriever=retriever),
-            "check corpus": lambda q: qa.answer(q, settings=corpus, retriever=retriever),
-        },
-    )
+    ask_with_setting(questions, "check_names", {"check off": "off", "check corpus": "corpus"})
     return 0
 
 

@@ -15,27 +15,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from common import ask_in_modes, questions_from_command_line
-
-import qa
-from qa.config import load_settings
-from qa.retrieve import get_retriever
+from common import ask_with_setting, questions_from_command_line
 
 DEFAULT_QUESTIONS = Path(__file__).with_name("place_questions.txt")
 
 
 def main() -> int:
     questions = questions_from_command_line(__doc__.split("\n\n")[0], DEFAULT_QUESTIONS)
-    off, corpus = load_settings(check_places="off"), load_settings(check_places="corpus")
-    retriever = get_retriever(corpus)
-    ask_in_modes(
-        questions,
-        {
-            "rule off": lambda q: qa.answer(q, settings=off, retriever=retriever),
-            "rule on": lambda q: qa.answer(q, settings=corpus, retriever=retriever),
-        },
-        reasons=True,
-    )
+    ask_with_setting(questions, "check_places", {"rule off": "off", "rule on": "corpus"}, reasons=True)
     return 0
 
 

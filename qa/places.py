@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from babel import Locale
+
     from qa.corpus import Corpus
 
 # The articles' languages and English: the languages a question is asked in.
@@ -107,10 +109,9 @@ def gazetteer() -> dict[tuple[str, ...], Place]:
     return names
 
 
-def _city(locale: object, zone: str) -> str | None:
+def _city(locale: Locale, zone: str) -> str | None:
     """The city ``zone`` is named after, in ``locale``'s language, when CLDR gives one."""
-    info = locale.time_zones.get(zone, {})  # type: ignore[attr-defined]
-    city = info.get("city") if hasattr(info, "get") else None
+    city = locale.time_zones.get(zone, {}).get("city")
     return str(city) if city else None
 
 
