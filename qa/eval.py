@@ -103,11 +103,12 @@ class EvalReport:
 
 
 def answer_language(text: str) -> str | None:
-    """The language of an answer's own words (None: too few to tell, see ``language_text``)."""
-    from qa.lang import detect_language
+    """The language of an answer's own words (None: too few to tell, see ``language_text``),
+    judged by word lists (:func:`qa.lang.word_list_language`: answers are short)."""
+    from qa.lang import word_list_language
 
     words = language_text(text)
-    return detect_language(words) if words else None
+    return word_list_language(words) if words else None
 
 
 def machine_description(local_model: bool = False) -> dict[str, str]:
