@@ -68,13 +68,14 @@ from qa.grounding import (
 from qa.lang import answer_language, detect_language, own_words
 from qa.llm import chat
 from qa.models import Answer, Citation, Passage
-from qa.prompts import has_language_name, language_name, message, render
+from qa.prompts import has_language_name, language_name, message, message_languages, render
 from qa.translation import length_limit, much_shorter, read_translation, unwrap
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from qa.corpus import Corpus
+    from qa.places import Mention
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +174,12 @@ class _Run:
             self._rerank(model)
         if unknown := self._unknown_places():
             context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
-            places = ", ".join(f'"{place}"' for place in unknown)
-            yield from self._abstain(context, f"the question names {places}, which no article mentions")
+            places = ", ".join(f'"{mention.text}"' for mention in unknown)
+            yield from self._abstain(
+                context,
+                f"the question names {places}, which no article mentions",
+                text=self._no_such_place(unknown),
+            )
             return
         if model is None:
             yield from self._extractive(fallback_reason=None)
@@ -382,9 +387,12 @@ class _Run:
         log.info("answer translated from %s into %s", written_in, self.lang)
         return translated
 
-    def _abstain(self, context: list[Passage], reason: str) -> Iterator[str | Answer]:
+    def _abstain(
+        self, context: list[Passage], reason: str, text: str | None = None
+    ) -> Iterator[str | Answer]:
+        """Answer that the articles do not say (``text``, else the fixed message), with ``reason``."""
         log.info("abstaining: %s", reason)
-        text = message("not_found", self.lang)
+        text = text or message("not_found", self.lang)
         if self._first_token is None:
             self._mark_first_token()
             yield text
@@ -466,9 +474,9 @@ class _Run:
             log.info("answer keeps %s word(s) in a %s answer: %s", lang, self.lang, ", ".join(words))
         return found
 
-    def _unknown_places(self) -> list[str]:
-        """The places the question names that no article mentions (:mod:`qa.places`), as it
-        writes them; none when ``QA_CHECK_PLACES=off`` or the retriever has no corpus."""
+    def _unknown_places(self) -> list[Mention]:
+        """Where the question names places that no article mentions (:mod:`qa.places`); none
+        when ``QA_CHECK_PLACES=off`` or the retriever has no corpus."""
         if self.settings.check_places != "corpus":
             return []
         corpus = self._corpus()
@@ -477,6 +485,19 @@ class _Run:
         from qa.places import corpus_places, unknown_places
 
         return unknown_places(self.asked, corpus_places(corpus))
+
+    def _no_such_place(self, unknown: list[Mention]) -> str:
+        """The answer to a question about places no article mentions, naming them in the
+        question's language ("none of them mentions Germany"); the fixed "not found" message in a
+        language ``prompts/messages.toml`` has no such sentence for."""
+        if self.lang not in message_languages("not_found_place"):
+            return message("not_found", self.lang)
+        from qa.places import place_names
+
+        places = place_names(
+            [m.place for m in unknown], self.lang, lambda name: message("place_name", self.lang, place=name)
+        )
+        return message("not_found_place", self.lang, places=places)
 
     def _unknown_years(self, answer: str) -> str | None:
         """Why ``answer`` cannot be from the articles when the question is anchored to a year

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -185,13 +185,40 @@ def corpus_places(corpus: Corpus) -> frozenset[Place]:
     return cached_for_corpus(corpus, "places", places)
 
 
-def unknown_places(question: str, known: frozenset[Place] | set[Place]) -> list[str]:
-    """The places ``question`` names that are not in ``known`` (:func:`corpus_places`), as the
-    question writes them, each once."""
-    unknown: list[str] = []
+def unknown_places(question: str, known: frozenset[Place] | set[Place]) -> list[Mention]:
+    """Where ``question`` names places that are not in ``known`` (:func:`corpus_places`), the
+    first mention of each."""
+    unknown: list[Mention] = []
     seen: set[Place] = set()
     for mention in mentions(question):
         if mention.place not in known and mention.place not in seen:
             seen.add(mention.place)
-            unknown.append(mention.text)
+            unknown.append(mention)
     return unknown
+
+
+def place_name(place: Place, lang: str) -> str:
+    """``place``'s name in the language ``lang`` (CLDR), its English name when CLDR has none:
+    "Sverige" for the "Sveriges" of a Swedish question, "Allemagne" for a French one."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return place.name
+    if "/" not in place.key:
+        return str(locale.territories.get(place.key, place.name))
+    return _city(locale, place.key) or place.name
+
+
+def place_names(places: Iterable[Place], lang: str, written: Callable[[str], str] = str) -> str:
+    """The names of ``places`` in ``lang``, each as ``written`` makes it, as a list in that
+    language ("Germany and Austria", "Deutschland und Österreich"; CLDR's list patterns)."""
+    from babel import UnknownLocaleError
+    from babel.lists import format_list
+
+    names = list(dict.fromkeys(written(place_name(place, lang)) for place in places))
+    try:
+        return str(format_list(names, locale=lang))
+    except (UnknownLocaleError, ValueError):
+        return ", ".join(names)

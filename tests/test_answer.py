@@ -400,7 +400,7 @@ def test_a_cut_off_json_reply_is_a_backend_failure_not_an_answer(
     ("question", "reply_text"),
     [
         # shares no number or word with any source
-        ("What is the capital of Australia?", "Canberra."),
+        ("Who painted the Mona Lisa?", "Leonardo."),
         # shares words with the sources, but only repeats the question
         (
             "Which country, other than the Hanoi Convention's host, signed first?",
@@ -1053,13 +1053,14 @@ def test_a_question_about_a_place_no_article_mentions_is_answered_without_the_mo
     model = FailingChatModel(messages=iter([]))  # asking it would be a backend failure
     result = answer(question, settings=llm_settings, retriever=retriever, chat_model=model)
     assert not result.found and result.citations == []
-    assert result.text == message("not_found", "fr")
+    assert result.text == "Les articles ne le disent pas : aucun ne mentionne « France »."
     assert result.abstention_reason == 'the question names "France", which no article mentions'
     # The extractive backend refuses it too; a place the articles mention is no reason to.
     quoted = answer(
         question, settings=llm_settings.model_copy(update={"llm": "extractive"}), retriever=retriever
     )
     assert not quoted.found and quoted.abstention_reason == result.abstention_reason
+    assert quoted.text == result.text
     vietnam = answer(
         question.replace("la France", "le Vietnam"),
         settings=llm_settings,
@@ -1079,3 +1080,34 @@ def test_the_place_rule_can_be_turned_off(llm_settings: Settings, retriever: Fak
         chat_model=fake(reply("9", [1])),
     )
     assert result.found and result.text == "9"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "text"),
+    [
+        (
+            "Vem ledde Sveriges delegation?",
+            "sv",
+            "Artiklarna säger inget om det: ingen av dem nämner Sverige.",
+        ),
+        (
+            "Who signed for Germany and Austria?",
+            "en",
+            "The articles do not say: none of them mentions Germany and Austria.",
+        ),
+        (
+            "Wer vertrat Brasilien und Wien?",
+            "de",
+            "Die Artikel sagen dazu nichts: keiner von ihnen erwähnt Brasilien und Wien.",
+        ),
+        ("¿Quién firmó por la France?", "es", None),  # no such sentence in Spanish: the fixed message
+    ],
+)
+def test_the_abstention_names_the_places_in_the_question_language(
+    settings: Settings, retriever: FakeRetriever, question: str, lang: str, text: str | None
+) -> None:
+    extractive = settings.model_copy(update={"llm": "extractive"})
+    result = answer(question, settings=extractive, retriever=retriever)
+    assert question_language(question) == lang
+    assert not result.found
+    assert result.text == (text or message("not_found", lang))

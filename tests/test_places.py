@@ -7,7 +7,7 @@ import pytest
 
 from qa.corpus import Corpus
 from qa.evalset import KnownAnswer
-from qa.places import corpus_places, gazetteer, mentions, unknown_places
+from qa.places import corpus_places, gazetteer, mentions, place_name, place_names, unknown_places
 
 
 def names(text: str) -> list[str]:
@@ -60,10 +60,25 @@ def test_the_articles_mention_vietnam_laos_and_the_united_nations_and_no_other_p
 
 def test_unknown_places_are_those_no_article_mentions_each_named_once(corpus: Corpus) -> None:
     known = corpus_places(corpus)
-    assert unknown_places(
-        "Hat Frankreich unterzeichnet, und was sagte Vietnam zu Frankreichs Rolle?", known
-    ) == ["Frankreich"]
+    question = "Hat Frankreich unterzeichnet, und was sagte Vietnam zu Frankreichs Rolle?"
+    assert [m.text for m in unknown_places(question, known)] == ["Frankreich"]
     assert unknown_places("Wer vertrat Laos in Hanoi?", known) == []
+
+
+def test_a_place_is_named_in_the_language_asked() -> None:
+    sweden = mentions("Vem ledde Sveriges delegation?")[0].place
+    vienna = mentions("Which organisation sits in Vienna?")[0].place
+    assert [place_name(sweden, lang) for lang in ("sv", "de", "fr", "nl", "en")] == [
+        "Sverige",
+        "Schweden",
+        "Suède",
+        "Zweden",
+        "Sweden",
+    ]
+    assert place_name(vienna, "nl") == "Wenen"
+    assert place_name(sweden, "not a language") == "Sweden"
+    assert place_names([sweden, vienna, sweden], "de") == "Schweden und Wien"
+    assert place_names([sweden], "fr", lambda name: f"« {name} »") == "« Suède »"
 
 
 def test_no_answerable_question_of_the_known_answers_set_names_a_place_the_articles_do_not(
@@ -72,6 +87,6 @@ def test_no_answerable_question_of_the_known_answers_set_names_a_place_the_artic
     """The rule's cost is a question that adds such a place as background; the set has none,
     and every question it does fire on is one the articles do not answer."""
     known = corpus_places(corpus)
-    fired = {item.id: unknown_places(item.question, known) for item in items}
+    fired = {item.id: bool(unknown_places(item.question, known)) for item in items}
     assert {i.id for i in items if i.answerable and fired[i.id]} == set()
     assert len([i for i in items if not i.answerable and fired[i.id]]) >= 5
