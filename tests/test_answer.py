@@ -1088,17 +1088,17 @@ def test_the_place_rule_can_be_turned_off(llm_settings: Settings, retriever: Fak
         (
             "Vem ledde Sveriges delegation?",
             "sv",
-            "Artiklarna säger inget om det: ingen av dem nämner Sverige.",
+            "Artiklarna säger inget om det: ingen av dem nämner ”Sverige”.",
         ),
         (
             "Who signed for Germany and Austria?",
             "en",
-            "The articles do not say: none of them mentions Germany and Austria.",
+            "The articles do not say: none of them mentions “Germany” and “Austria”.",
         ),
         (
             "Wer vertrat Brasilien und Wien?",
             "de",
-            "Die Artikel sagen dazu nichts: keiner von ihnen erwähnt Brasilien und Wien.",
+            "Die Artikel sagen dazu nichts: keiner von ihnen erwähnt „Brasilien“ und „Wien“.",
         ),
         ("¿Quién firmó por la France?", "es", None),  # no such sentence in Spanish: the fixed message
     ],
