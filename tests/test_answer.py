@@ -26,6 +26,7 @@ from qa.config import Settings
 from qa.corpus import Corpus, load_corpus
 from qa.errors import BackendError, InputError, QAError
 from qa.grounding import corpus_capitalised, years_in
+from qa.lang import detect_language
 from qa.llm import TransientBackendError
 from qa.models import Answer, Passage
 from qa.prompts import message, render
@@ -952,8 +953,8 @@ def test_question_language(question: str, lang: str) -> None:
 def test_a_question_made_of_names_only_has_no_language_of_its_own(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:
-    """Asked "Hanoi?", the language detector says Finnish: the answer came in Finnish."""
-    assert question_language("Hanoi?") == "fi"  # the detector alone
+    """Asked "Hanoi?", lingua says Finnish: the answer came in Finnish."""
+    assert detect_language("Hanoi?") == "fi"  # lingua alone
     result = answer(
         "Hanoi?", settings=llm_settings, retriever=retriever, chat_model=fake(reply("", [], found=False))
     )
@@ -969,6 +970,9 @@ def test_a_question_made_of_names_only_has_no_language_of_its_own(
     assert german.lang == "de"
     # A word the sources do not use tells the language.
     assert question_language("Wer?", None, {"hanoi"}) == "de"
+    # Told by word lists: lingua took these two for French and Dutch.
+    assert question_language("Wie won de Tour de France in 2023?") == "nl"
+    assert question_language("Wer vertrat die Niederlande?") == "de"
     assert question_language("Hanoi, wann?", None, {"hanoi"}) == "de"
 
 

@@ -75,3 +75,16 @@ def test_word_lists_tell_short_fragments_of_the_articles_better_than_lingua(corp
     by_lingua = sum(detect_language(text) == lang for lang, text in fragments) / len(fragments)
     assert by_lists >= 0.95
     assert by_lists > by_lingua
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("¿Quién es el presidente de la convención?", "es"),  # word lists alone: French
+        ("Chi ha firmato la convenzione?", "it"),  # word lists alone: French
+        ("Hvor blev konventionen underskrevet?", "da"),  # word lists alone: Swedish
+        ("Wie won de Tour de France in 2023?", "nl"),  # lingua alone: French
+    ],
+)
+def test_a_language_outside_the_word_lists_is_left_to_lingua_when_it_is_sure(text: str, lang: str) -> None:
+    assert word_list_language(text) == lang
