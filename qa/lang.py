@@ -59,7 +59,7 @@ def word_list_language(text: str, languages: Sequence[str] = WORD_LIST_LANGUAGES
     lingua's 92.4 % ("is de directeur van de" is Dutch, not French; "Vice Premier Minister" is
     English; "Wie won de Tour de France?" is Dutch). Lingua decides when it is confident
     (:data:`_OUTSIDE_CONFIDENCE`) that ``text`` is in a language outside ``languages`` (Spanish,
-    Italian and Danish share many words with French and Swedish: without this, 13 of 18 short
+    Italian and Danish share many words with French and Swedish: without this, 11 of 18 short
     questions in seven other languages were taken for one of the five; with it, none), and when
     most words are in none of the lists (another script). None when ``text`` has no words or two
     languages tie.
