@@ -128,14 +128,15 @@ def llm_run(
 # Strict like xfail(strict=True): a listed metric that reaches its target fails, so the entry goes.
 # Backend errors always fail. Abstention met its target (0.846, 22 of 26) until seven on-topic
 # who/which-country questions the articles do not answer were added; the model answers each with
-# a name from the articles. Language match met its target (0.931) until an answer keeping words
-# of a source's language counted as no match (the same answers: "Generalsekretär" to a Swedish
-# question, "… la région Azië-Pacific …" in French).
+# a name from the articles; the place rule (qa/places.py) brought it back to 0.788, one item short.
+# Language match met its target (0.931) until an answer keeping words of a source's language
+# counted as no match (the same answers: "Generalsekretär" to a Swedish question, "… la région
+# Azië-Pacific …" in French); 0.892 since the place rule and answers' languages told by word lists.
 LOCAL_UNMET = {
     "accuracy": "0.638 (44 of 69)",
-    "abstention": "0.667 (22 of 33)",
+    "abstention": "0.788 (26 of 33)",
     "citation_precision": "0.721",
-    "language_match": "0.843 (13 answers keep words of another language)",
+    "language_match": "0.892 (11 answers keep words of another language)",
 }
 
 
