@@ -25,8 +25,9 @@ from rich.table import Table
 from qa.answering import full_paragraph
 from qa.config import load_settings
 from qa.evalset import is_hit, load_known_answers
-from qa.grounding import _fold, prune_citations, support_score
+from qa.grounding import prune_citations, support_score
 from qa.index import split_sentences
+from qa.lang import fold
 from qa.models import Passage
 from qa.retrieve import get_retriever
 
@@ -39,8 +40,8 @@ def shipped(question: str, answer: str, shown: list[Passage], cited: list[Passag
 
 def _verbatim_words(answer: str, question: str) -> set[str]:
     """Words of the answer worth finding verbatim: 7+ letters or with a hyphen, not in the question."""
-    asked = set(_fold(question).split())
-    words = {w.strip(".,;:!?'\"()«»„“”") for w in _fold(answer).split()}
+    asked = set(fold(question).split())
+    words = {w.strip(".,;:!?'\"()«»„“”") for w in fold(answer).split()}
     return {w for w in words if (len(w) >= 7 or "-" in w) and w not in asked}
 
 
@@ -52,7 +53,7 @@ def verbatim(question: str, answer: str, shown: list[Passage], cited: list[Passa
         return cited
 
     def held(p: Passage) -> int:
-        text = _fold(p.text)
+        text = fold(p.text)
         return sum(w in text for w in words)
 
     best = max(shown, key=held)

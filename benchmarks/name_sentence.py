@@ -32,8 +32,9 @@ from confidence import auc
 
 import qa
 from qa.config import load_settings
-from qa.grounding import _WORD, _fold, _stems, asks_for_name, names_in
+from qa.grounding import _WORD, _stems, asks_for_name, names_in
 from qa.index import split_sentences
+from qa.lang import fold
 from qa.models import Passage
 from qa.retrieve import get_retriever
 
@@ -49,8 +50,8 @@ def measures(
     embedder = retriever.embedder
     cosines = embedder.embed_documents_array(sentences) @ embedder.embed_query_array(question)
     asked = _stems(question)
-    keys = {_fold(n)[:5] for n in names_in(answer) if _fold(n)[:5] not in asked}
-    holds = np.array([bool(keys & {_fold(w)[:5] for w in _WORD.findall(t)}) for t in sentences])
+    keys = {fold(n)[:5] for n in names_in(answer) if fold(n)[:5] not in asked}
+    holds = np.array([bool(keys & {fold(w)[:5] for w in _WORD.findall(t)}) for t in sentences])
     if not holds.any():
         return 99, 1.0
     best_named = float(cosines[holds].max())

@@ -170,8 +170,6 @@ class _Run:
         t = time.perf_counter()
         self.passages = list(self.retriever.search(self.query, self.settings.top_k))
         self.timings["retrieval"] = time.perf_counter() - t
-        if model is not None and self.settings.rerank == "llm":
-            self._rerank(model)
         if unknown := self._unknown_places():
             context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
             places = ", ".join(f'"{mention.text}"' for mention in unknown)
@@ -181,6 +179,8 @@ class _Run:
                 text=self._no_such_place(unknown),
             )
             return
+        if model is not None and self.settings.rerank == "llm":
+            self._rerank(model)
         if model is None:
             yield from self._extractive(fallback_reason=None)
             return

@@ -10,12 +10,11 @@ import functools
 import json
 import re
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from qa.lang import source_names
+from qa.lang import WORD_LIST_LANGUAGES, fold, source_names
 from qa.models import Passage
 
 if TYPE_CHECKING:
@@ -138,19 +137,13 @@ def map_sources(numbers: list[int], passages: list[Passage]) -> tuple[list[Passa
 # --- grounding -----------------------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents, so "Việt Nam"/"Viet Nam" and "Genève"/"Geneve" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def numbers_in(text: str) -> set[str]:
     """Digit runs in ``text`` with leading zeros removed ("09" and "9" are the same day)."""
     return {n.lstrip("0") or "0" for n in _NUMBER.findall(text)}
 
 
 def _stems(text: str, length: int = 5) -> set[str]:
-    return {w[:length] for w in _WORD.findall(_fold(text)) if len(w) >= 3 and not w.isdigit()}
+    return {w[:length] for w in _WORD.findall(fold(text)) if len(w) >= 3 and not w.isdigit()}
 
 
 def unsupported_numbers(answer: str, evidence: list[str], question: str = "") -> set[str]:
@@ -181,7 +174,7 @@ def unsupported_names(answer: str, evidence: list[str], question: str = "") -> s
     known = _stems(question)
     for text in evidence:
         known |= _stems(text)
-    return {name for name in _name_candidates(answer) if _fold(name)[:5] not in known}
+    return {name for name in _name_candidates(answer) if fold(name)[:5] not in known}
 
 
 # Lower-case words that join the parts of one name: "Ministry of Foreign Affairs", "Ministère de
@@ -253,7 +246,7 @@ def outside_names(answer: str, vocabulary: frozenset[str] | set[str], question: 
     asked = _stems(question)
     outside = []
     for run in _name_runs(answer):
-        stems = [_fold(w)[:5] for w in run if len(w) >= 3]
+        stems = [fold(w)[:5] for w in run if len(w) >= 3]
         if not stems or any(s in vocabulary for s in stems) or all(s in asked for s in stems):
             continue
         outside.append(" ".join(run))
@@ -323,7 +316,7 @@ def corpus_names(corpus: Corpus) -> frozenset[str]:
             for paragraph in doc.paragraphs:
                 for word in _WORD.findall(paragraph.text):
                     if _is_capitalised(word) and not word.isdigit():
-                        languages.setdefault(_fold(word), set()).add(paragraph.lang)
+                        languages.setdefault(fold(word), set()).add(paragraph.lang)
         return {word for word, langs in languages.items() if len(langs) >= 2}
 
     return cached_for_corpus(corpus, "names", shared)
@@ -332,17 +325,16 @@ def corpus_names(corpus: Corpus) -> frozenset[str]:
 def lost_names(original: str, translated: str, names: Set[str]) -> list[str]:
     """The names (``names``, see :func:`corpus_names`) of ``original`` that ``translated`` lacks,
     compared by their first five letters ("Vietnams" is kept as "Vietnam's")."""
-    have = {_fold(w)[:5] for w in _WORD.findall(translated)}
+    have = {fold(w)[:5] for w in _WORD.findall(translated)}
     return [
         w
         for w in _WORD.findall(original)
-        if _is_capitalised(w) and _fold(w) in names and _fold(w)[:5] not in have
+        if _is_capitalised(w) and fold(w) in names and fold(w)[:5] not in have
     ]
 
 
 # Words of another language in an answer (see foreign_words). The languages looked up besides
 # the sources': the articles' and English, the two the bundled model mixes in.
-_WORD_LIST_LANGUAGES = ("en", "de", "fr", "sv", "nl")
 # Zipf frequency (log10 of uses per billion words, wordfreq's scale): under RARE a word is not
 # one of the answer's language (under about once in 30 million words); from COMMON it is one of
 # another language's (about once in 3 million words).
@@ -390,17 +382,17 @@ def foreign_words(
     sources = list(sources)
     others = [
         other
-        for other in dict.fromkeys([*_WORD_LIST_LANGUAGES, *(p.lang for p in sources)])
+        for other in dict.fromkeys([*WORD_LIST_LANGUAGES, *(p.lang for p in sources)])
         if other != lang and other in known
     ]
     source_words = {
         other: {w for p in sources if p.lang == other for w in _WORD.findall(p.text)} for other in others
     }
-    question_words = {_fold(w) for w in _WORD.findall(asked)}
+    question_words = {fold(w) for w in _WORD.findall(asked)}
     found: dict[str, list[str]] = {}
     for token in _TOKEN.findall(answer):
         for part in _TOKEN_JOINS.split(token):
-            folded = _fold(part)
+            folded = fold(part)
             if len(part) < _MIN_FOREIGN_LETTERS or folded in question_words or folded in names:
                 continue
             language = _foreign_language(part, lang, others, source_words)
@@ -567,7 +559,7 @@ def repeats_question(answer: str, question: str) -> bool:
     and every word stem of it is in the question ("Vietnam" to "Which country, other than
     Vietnam, …?", "Prison sentences are set for hackers." to "What prison sentences …?").
     Small models answer that way when the sources do not say; it is never a supported answer."""
-    if {_fold(w) for w in _WORD.findall(answer)} & _POLARITY:
+    if {fold(w) for w in _WORD.findall(answer)} & _POLARITY:
         return False
     if numbers_in(answer) - numbers_in(question):
         return False
@@ -619,7 +611,7 @@ def _interrogative_at(words: list[str], interrogatives: frozenset[str]) -> int |
 def asks_open_question(question: str, lang: str) -> bool:
     """True when ``question``, written in ``lang``, opens with an interrogative ("Wo hat er sie
     empfangen?", "Und wo…?", "Dans quelle ville…?"): it asks for more than yes or no."""
-    words = _WORD.findall(_fold(question))[:2]
+    words = _WORD.findall(fold(question))[:2]
     return _interrogative_at(words, _INTERROGATIVES.get(lang, frozenset())) is not None
 
 
@@ -636,11 +628,11 @@ def _content_words(text: str, lang: str) -> set[str]:
 
     listed = lang in available_languages()
     return {
-        _fold(w)
+        fold(w)
         for w in _WORD.findall(text)
         if len(w) >= 3
         and not w.isdigit()
-        and _fold(w) not in _POLARITY
+        and fold(w) not in _POLARITY
         and not (listed and zipf_frequency(w, lang) >= _FUNCTION_ZIPF)
     }
 
@@ -659,16 +651,16 @@ def unverified_yes_no(
     signé la Convention de Hanoï." to "Est-ce que le Brésil a signé la convention ?" adds only
     the convention's name. An answer that adds a word of its own is left to the other checks.
     """
-    if not {_fold(w) for w in _WORD.findall(answer)} & _POLARITY or asks_open_question(question, lang):
+    if not {fold(w) for w in _WORD.findall(answer)} & _POLARITY or asks_open_question(question, lang):
         return False
     content = _content_words(answer, lang)
-    asked = {w[:4] for w in _WORD.findall(_fold(question))}
+    asked = {w[:4] for w in _WORD.findall(fold(question))}
     own = {w[:4] for w in content if w not in names}
     if own - asked or numbers_in(answer) - numbers_in(question):
         return False
     stems = {w[:5] for w in content}
     # A bare "Ja." has nothing a source could state.
-    return not stems or not any(stems <= {w[:5] for w in _WORD.findall(_fold(text))} for text in sources)
+    return not stems or not any(stems <= {w[:5] for w in _WORD.findall(fold(text))} for text in sources)
 
 
 def drop_yes_no(answer: str, question: str, lang: str) -> str:
@@ -720,7 +712,7 @@ def _numeral_values() -> dict[str, int]:
     values: dict[str, int] = {}
     for lang in _NUMERAL_LANGUAGES:
         for n in range(2, 100):
-            values.setdefault(_fold(num2words(n, lang=lang)), n)
+            values.setdefault(fold(num2words(n, lang=lang)), n)
     return values
 
 
@@ -734,7 +726,7 @@ def _numerals() -> re.Pattern[str]:
 def numeral_values(text: str) -> dict[str, int]:
     """The numerals 2-99 ``text`` writes in words, as written (folded), with their values."""
     values = _numeral_values()
-    return {m.group(0): values[m.group(0)] for m in _numerals().finditer(_fold(text))}
+    return {m.group(0): values[m.group(0)] for m in _numerals().finditer(fold(text))}
 
 
 def unsupported_numerals(answer: str, sources: list[str], question: str = "") -> list[str]:
@@ -750,7 +742,7 @@ def unsupported_numerals(answer: str, sources: list[str], question: str = "") ->
 
 def asks_quantity(question: str) -> bool:
     """True when ``question`` asks how many or how much ("Wie viele Staaten…?", "Hoeveel…?")."""
-    return _QUANTITY_QUESTION.search(_fold(question)) is not None
+    return _QUANTITY_QUESTION.search(fold(question)) is not None
 
 
 def states_quantity(answer: str) -> bool:
@@ -860,14 +852,14 @@ def _counted(words: list[str]) -> list[str]:
 
 def asks_duration(question: str) -> bool:
     """True when ``question`` asks how long ("Hur länge…?", "Depuis combien de temps…?")."""
-    return _DURATION_QUESTION.search(_fold(question)) is not None
+    return _DURATION_QUESTION.search(fold(question)) is not None
 
 
 def _asks_time(question: str) -> bool:
     """True when ``question`` can only be answered with a duration: "Hur länge…?", "Wie lange…?",
     "Combien de temps…?", or how many (how much) years, days, time… ("How long…?", "Hoe lang…?"
     and "Wie lang…?" may ask for a length too: "How long is the convention?")."""
-    folded = _fold(question)
+    folded = fold(question)
     if _TIME_QUESTION.search(folded):
         return True
     match = _QUANTITY_QUESTION.search(folded)
@@ -887,7 +879,7 @@ def counts_something_else(answer: str, question: str) -> bool:
     duration = asks_duration(question)
     if not (duration or asks_quantity(question)):
         return False
-    words = _WORD.findall(_fold(answer))
+    words = _WORD.findall(fold(answer))
     kinds = [k for k in _counted(words) if k != "unknown"]
     speaks_of_time = bool(set(words) & (_TIME_UNITS - _UNIT_ONLY_AFTER_A_COUNT))
     if _asks_time(question):
@@ -946,7 +938,7 @@ def states_time(answer: str) -> bool:
     ("vor fünf Jahren") or a word such as "gestern" or "geleden"."""
     if _NUMBER.search(answer):
         return True
-    folded = _fold(answer)
+    folded = fold(answer)
     words = set(_WORD.findall(folded))
     if words & (_MONTHS | _TIME_WORDS_WHEN | (_TIME_UNITS - _UNIT_ONLY_AFTER_A_COUNT)):
         return True
@@ -995,12 +987,12 @@ def asks_for_name(question: str, lang: str) -> bool:
     country or city ("Dans quelle ville…?", "Vilka länder…?"): its answer names someone or
     somewhere."""
     tokens = _WORD.findall(question)
-    at = _interrogative_at([_fold(w) for w in tokens[:2]], _WHO.get(lang, frozenset()))
+    at = _interrogative_at([fold(w) for w in tokens[:2]], _WHO.get(lang, frozenset()))
     if at is not None:
         # "Who is Ghada Waly?" asks what she is, not for a name.
         rest = tokens[at + 1 : at + 3]
-        return not (len(rest) == 2 and _fold(rest[0]) in _COPULAS and _is_capitalised(rest[1]))
-    return _PLACE_NAME_QUESTION.search(_fold(question)) is not None
+        return not (len(rest) == 2 and fold(rest[0]) in _COPULAS and _is_capitalised(rest[1]))
+    return _PLACE_NAME_QUESTION.search(fold(question)) is not None
 
 
 def names_in(answer: str) -> list[str]:
@@ -1011,7 +1003,7 @@ def names_in(answer: str) -> list[str]:
         for i, word in enumerate(_WORD.findall(sentence)):
             if not _is_capitalised(word) or word.isdigit():
                 continue
-            if i == 0 and (len(word) <= 3 or _fold(word) in _SENTENCE_OPENERS):
+            if i == 0 and (len(word) <= 3 or fold(word) in _SENTENCE_OPENERS):
                 continue
             names.append(word)
     return names
@@ -1024,7 +1016,7 @@ def misses_name(answer: str, question: str, lang: str) -> bool:
     if not asks_for_name(question, lang):
         return False
     asked = _stems(question)
-    return not any(_fold(name)[:5] not in asked for name in names_in(answer))
+    return not any(fold(name)[:5] not in asked for name in names_in(answer))
 
 
 # A year: four digits from 1900 to 2099, not part of a longer number ("2022", "år 1975"). Other
@@ -1082,7 +1074,7 @@ def _counts(text: str) -> list[tuple[str, str | None, str]]:
     (past "of", "de", "d'"), or None when that is not a noun (a function word, a month, the end);
     and the count as written ("9 Staaten")."""
     words = _WORD.findall(text)
-    folded = [_fold(w) for w in words]
+    folded = [fold(w) for w in words]
     counts: list[tuple[str, str | None, str]] = []
     for i, word in enumerate(folded):
         if not (word.isdigit() and _is_count(word)):
@@ -1105,7 +1097,7 @@ def digit_counts(text: str) -> list[str]:
 def counts_in_words(text: str) -> bool:
     """True when ``text`` counts something without digits: a numeral ("fünf", "vingt") or a
     magnitude ("tusentals", "thousands")."""
-    folded = _fold(text)
+    folded = fold(text)
     return bool(set(_WORD.findall(folded)) & _QUANTITY_WORDS) or _numerals().search(folded) is not None
 
 
@@ -1139,8 +1131,8 @@ def recounts_a_source(answer: str, cited: list[Passage], lang: str) -> list[str]
 
 def leaks_prompt(answer: str, system_prompt: str, shingle: int = 6) -> bool:
     """True when ``answer`` repeats any run of ``shingle`` consecutive words of the system prompt."""
-    prompt_words = _WORD.findall(_fold(system_prompt))
-    answer_text = " ".join(_WORD.findall(_fold(answer)))
+    prompt_words = _WORD.findall(fold(system_prompt))
+    answer_text = " ".join(_WORD.findall(fold(answer)))
     for i in range(len(prompt_words) - shingle + 1):
         if " ".join(prompt_words[i : i + shingle]) in answer_text:
             return True
@@ -1184,7 +1176,7 @@ def _numeric_dates(text: str) -> set[Date]:
 def full_dates(text: str) -> dict[Date, str]:
     """The dates ``text`` writes with a day, a month and a year ("25. Oktober 2024", "October 25,
     2024", "le 1er octobre 2025", "25/10/2024"), each with the words that write it."""
-    tokens = [(m, _fold(m.group())) for m in _WORD.finditer(text)]
+    tokens = [(m, fold(m.group())) for m in _WORD.finditer(text)]
     dates: dict[Date, str] = {}
     for i, (match, word) in enumerate(tokens):
         month = _MONTH.get(word)
@@ -1205,7 +1197,7 @@ def full_dates(text: str) -> dict[Date, str]:
 def _days_and_months(text: str) -> set[tuple[int, int]]:
     """The days of months ``text`` mentions, with or without a year, ranges included: "vom 24.
     bis 25. Oktober" gives the 24th and the 25th of October, as does "October 24 to 25"."""
-    words = _WORD.findall(_fold(text))
+    words = _WORD.findall(fold(text))
     found = {(day, month) for day, month, _ in _numeric_dates(text)}
     for i, word in enumerate(words):
         month = _MONTH.get(word)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence, Set
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -37,6 +38,12 @@ def _detector() -> LanguageDetector:
 
     languages = [getattr(Language, name) for name in SUPPORTED]
     return LanguageDetectorBuilder.from_languages(*languages).build()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so "Việt Nam"/"Viet Nam" and "Genève"/"Geneve" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 # The languages the articles are written in and English: what a question is asked in and what the
@@ -79,7 +86,7 @@ def word_list_language(text: str, languages: Sequence[str] = WORD_LIST_LANGUAGES
     ranked = sorted(means.values(), reverse=True)
     best = max(means, key=means.__getitem__)
     if sum(value > 0 for value in zipf[best]) <= _MIN_LISTED_SHARE * len(words):
-        return detect_language(text)
+        return detect_language(text)  # None for a script none of its languages uses
     if len(ranked) > 1 and ranked[0] == ranked[1]:
         return None
     return best

@@ -29,18 +29,17 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from qa.lang import WORD_LIST_LANGUAGES, fold
 
 if TYPE_CHECKING:
     from babel import Locale
 
     from qa.corpus import Corpus
 
-# The articles' languages and English: the languages a question is asked in.
-LANGUAGES = ("en", "de", "fr", "sv", "nl")
 # Codes CLDR gives to things that are not places a question would name.
 _NOT_PLACES = frozenset({"ZZ", "XA", "XB", "QO", "EZ"})
 # Countries with more time zones than this name them after minor towns ("Center", "Knox").
@@ -49,11 +48,6 @@ _MAX_ZONES = 3
 # "Frankreichs", "Vereinten Nationen"). Only after a name of four letters or more.
 _ENDINGS = ("", "s", "es", "er", "n", "en", "ern", "'s", "\u2019s")
 _TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019]s)?", re.UNICODE)
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
@@ -74,16 +68,16 @@ class Mention:
 
 @functools.cache
 def gazetteer() -> dict[tuple[str, ...], Place]:
-    """Every name of every place, as a tuple of folded words, in :data:`LANGUAGES`."""
+    """Every name of every place, as a tuple of folded words, in :data:`qa.lang.WORD_LIST_LANGUAGES`."""
     from babel import Locale
     from babel.core import get_global
 
-    locales = [Locale.parse(lang) for lang in LANGUAGES]
+    locales = [Locale.parse(lang) for lang in WORD_LIST_LANGUAGES]
     english = locales[0]
     names: dict[tuple[str, ...], Place] = {}
 
     def add(name: str, place: Place) -> None:
-        words = tuple(_fold(w) for w in _TOKEN.findall(name))
+        words = tuple(fold(w) for w in _TOKEN.findall(name))
         if words:
             names.setdefault(words, place)
 
@@ -136,7 +130,7 @@ def _matches(name: str, word: str) -> bool:
 def mentions(text: str) -> list[Mention]:
     """The places ``text`` names, in order: a name whose first word is capitalised in ``text``
     ("la France", "Sveriges delegation", "the United States"; not "france" or "polonais")."""
-    tokens = [(m.group(), _fold(m.group())) for m in _TOKEN.finditer(text)]
+    tokens = [(m.group(), fold(m.group())) for m in _TOKEN.finditer(text)]
     index = _by_first_word()
     found: list[Mention] = []
     i = 0
