@@ -53,6 +53,7 @@ from qa.grounding import (
     misses_name,
     misses_quantity,
     misses_time,
+    mostly_foreign,
     numbers_in,
     outside_names,
     parse_reply,
@@ -341,12 +342,14 @@ class _Run:
     ) -> str:
         """``text``, translated into the question's language when it is clearly in another one.
 
-        Small models often answer in the language of the source they read. The translation is
-        kept only when it is in the right language, keeps every number and repeats no part of
-        the system prompt; otherwise, or when the model fails, the answer stays as it was.
+        Small models often answer in the language of the source they read. The language is
+        lingua's (:func:`qa.lang.answer_language`) or, for an answer too short for it, the one
+        most of its words are in (:func:`qa.grounding.mostly_foreign`: "Vicepremier en minister
+        van Buitenlandse Zaken" to a German question). The translation is kept only when it is
+        in the right language, keeps every number and repeats no part of the system prompt;
+        otherwise, or when the model fails, the answer stays as it was.
         """
-        sources = [p.text for p in context]
-        written_in = answer_language(text, sources)
+        written_in = self._written_in(text, context)
         if written_in is None or written_in == self.lang or not has_language_name(self.lang):
             return text
         from qa.llm import TransientBackendError
@@ -368,24 +371,32 @@ class _Run:
             problems.append(f"over {limit} characters for a {len(text)}-character answer")
         if not translated:
             problems.append("empty")
+        elif translated == text:
+            problems.append("unchanged")
         elif much_shorter(text, translated):
             problems.append("much shorter than the answer")
         if not numbers_in(text) <= numbers_in(translated):
             problems.append("numbers changed")
         if translated and (lost := lost_names(text, translated, self._names())):
             problems.append("drops the name(s) " + ", ".join(lost))
-        if answer_language(translated, sources) not in (None, self.lang):
+        if self._written_in(translated, context) not in (None, self.lang):
             problems.append("still not in the question's language")
         if leaks_prompt(translated, system_prompt):
             problems.append("repeats the system prompt")
         vocabulary = self._vocabulary()
-        if vocabulary is not None and outside_names(translated, vocabulary, self.asked):
+        if vocabulary is not None and outside_names(translated, vocabulary, self.asked, language=self.lang):
             problems.append("adds a name no article mentions")
         if problems:
             log.info("translation of the answer from %s rejected: %s", written_in, ", ".join(problems))
             return text
         log.info("answer translated from %s into %s", written_in, self.lang)
         return translated
+
+    def _written_in(self, text: str, context: list[Passage]) -> str | None:
+        """The language ``text`` is written in when that can be told (see _in_question_language)."""
+        return answer_language(text, [p.text for p in context]) or mostly_foreign(
+            text, self.lang, context, asked=self.asked, names=self._names()
+        )
 
     def _abstain(
         self, context: list[Passage], reason: str, text: str | None = None

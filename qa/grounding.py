@@ -233,7 +233,9 @@ def _name_runs(answer: str) -> list[list[str]]:
     return runs
 
 
-def outside_names(answer: str, vocabulary: frozenset[str] | set[str], question: str = "") -> list[str]:
+def outside_names(
+    answer: str, vocabulary: frozenset[str] | set[str], question: str = "", *, language: str | None = None
+) -> list[str]:
     """Full names in ``answer`` (two or more capitalised words in a row) none of whose words
     occurs in ``vocabulary`` (the corpus's word stems, see :func:`corpus_vocabulary`):
     "Emmanuel Macron", "Olaf Scholz", "Willem II" to questions the articles do not answer. A
@@ -242,15 +244,40 @@ def outside_names(answer: str, vocabulary: frozenset[str] | set[str], question: 
     "Nations") may translate what they say and passes. A run made only of the question's words
     passes too ("No, Emmanuel Macron is not mentioned"), but one word of the question does not
     vouch for the rest ("Papst Franziskus" to "Wer ist der Papst?"). Single capitalised words
-    are left alone: German capitalises every noun, and "Committee" translates "Comité"."""
+    are left alone: German capitalises every noun, and "Committee" translates "Comité".
+
+    With ``language``, a run made only of that language's own words (:func:`language_word`)
+    passes as well: "Auswärtigen Angelegenheiten" in a German translation of "minister van
+    Buitenlandse Zaken". That leaves a name a language translates ("Papst Franziskus") unchecked,
+    so the answer check does without it; a translation is of an answer that passed it."""
     asked = _stems(question)
     outside = []
     for run in _name_runs(answer):
         stems = [fold(w)[:5] for w in run if len(w) >= 3]
         if not stems or any(s in vocabulary for s in stems) or all(s in asked for s in stems):
             continue
+        if language is not None and all(language_word(w, language) for w in run):
+            continue
         outside.append(" ".join(run))
     return outside
+
+
+# A language's own word (see language_word): common in its word list (about once in a million
+# words) and rare (_RARE_ZIPF) in every other one.
+_OWN_WORD_ZIPF = 3.0
+
+
+def language_word(word: str, lang: str) -> bool:
+    """Whether ``word`` is a word of ``lang``'s own and of no other language in
+    :data:`qa.lang.WORD_LIST_LANGUAGES`: common in ``lang``'s wordfreq list and rare in every
+    other. Names are not: news in every language writes "Macron" (Zipf 3.0-4.9 in all five
+    lists), "Scholz" (1.9-4.0) or "Stockholm"; "Angelegenheiten" is German only (4.1 in German,
+    0 in the other four)."""
+    from wordfreq import zipf_frequency
+
+    if zipf_frequency(word, lang) < _OWN_WORD_ZIPF:
+        return False
+    return all(zipf_frequency(word, other) < _RARE_ZIPF for other in WORD_LIST_LANGUAGES if other != lang)
 
 
 _T = TypeVar("_T")
@@ -402,6 +429,37 @@ def foreign_words(
                     words.append(token)
                 break
     return found
+
+
+def mostly_foreign(
+    answer: str,
+    lang: str,
+    sources: Iterable[Passage],
+    *,
+    asked: str = "",
+    names: Set[str] = frozenset(),
+) -> str | None:
+    """The language most of ``answer`` is in instead of ``lang``, by :func:`foreign_words`: the
+    one whose words make up at least half of the answer's words that function judges (four
+    letters or more, not a name of the articles, not a word of the question); None otherwise.
+    "Vicepremier en minister van Buitenlandse Zaken" to a German question is Dutch (three of
+    its four words), "Generalsekretär" to a Swedish one German: a whole-answer language
+    detector, given a few short words or one, cannot tell."""
+    found = foreign_words(answer, lang, sources, asked=asked, names=names)
+    if not found:
+        return None
+    question_words = {fold(w) for w in _WORD.findall(asked)}
+    judged = [
+        token
+        for token in _TOKEN.findall(answer)
+        if any(
+            len(part) >= _MIN_FOREIGN_LETTERS and fold(part) not in question_words and fold(part) not in names
+            for part in _TOKEN_JOINS.split(token)
+        )
+    ]
+    counts = {language: sum(token in words for token in judged) for language, words in found.items()}
+    language = max(counts, key=counts.__getitem__)
+    return language if judged and 2 * counts[language] >= len(judged) else None
 
 
 # A word in no list is checked for an ending of this many letters or more that is a word of

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -897,6 +898,51 @@ def test_a_runaway_translation_is_stopped_early(llm_settings: Settings, retrieve
     assert result.found and result.text == german
     chunks = len(re.split(r"(\s)", first)) + len(re.split(r"(\s)", RUNAWAY_TRANSLATION))
     assert model.streamed < chunks - 100  # most of the loop was never read
+
+
+BUI_THANH_SON_NL = ("004_f4e3faa662122174.txt", 7)  # "… vicepremier en minister van Buitenlandse Zaken …"
+# What the bundled model answered (2026-12-06) to "Welche Ämter hat Bui Thanh Son inne?"; four
+# short words, too few for the whole-answer language check, three of them Dutch.
+DUTCH_OFFICES = "Vicepremier en minister van Buitenlandse Zaken"
+
+
+def test_a_short_answer_in_a_sources_words_is_translated(corpus: Corpus, llm_settings: Settings) -> None:
+    retriever = FakeRetriever(corpus, [BUI_THANH_SON_NL])
+    # The bundled model's translation (2026-12-06): the German words are capitalised, as German
+    # writes nouns and titles, and no article has them; they are words, not made-up names.
+    german = "Vizepremier und Minister der Auswärtigen Angelegenheiten"
+    model = RecordingFake(messages=iter([json.dumps(reply(DUTCH_OFFICES, [1])), german]))
+    result = answer(
+        "Welche Ämter hat Bui Thanh Son inne?", settings=llm_settings, retriever=retriever, chat_model=model
+    )
+    assert "from Dutch into German" in model.prompts[1]
+    assert result.found and result.text == german
+    assert [(c.file, c.paragraph) for c in result.citations] == [BUI_THANH_SON_NL]
+    assert result.foreign_words == {}
+
+
+@pytest.mark.parametrize(
+    ("translation", "why"),
+    [
+        (DUTCH_OFFICES, "unchanged"),
+        ("Vicepremier och utrikesminister", "still not in the question's language"),
+    ],
+)
+def test_a_translation_that_is_no_better_is_not_kept(
+    corpus: Corpus, llm_settings: Settings, translation: str, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    retriever = FakeRetriever(corpus, [BUI_THANH_SON_NL])
+    model = fake(reply(DUTCH_OFFICES, [1]), translation)
+    with caplog.at_level(logging.INFO, logger="qa.answering"):
+        result = answer(
+            "Welche Ämter hat Bui Thanh Son inne?",
+            settings=llm_settings,
+            retriever=retriever,
+            chat_model=model,
+        )
+    assert result.found and result.text == DUTCH_OFFICES
+    assert "translation" in result.timings
+    assert f"rejected: {why}" in caplog.text
 
 
 def test_an_answer_already_in_the_question_language_is_not_translated(

@@ -22,6 +22,7 @@ from qa.grounding import (
     foreign_words,
     full_dates,
     ground,
+    language_word,
     leaks_prompt,
     looks_like_abstention,
     lost_names,
@@ -29,6 +30,7 @@ from qa.grounding import (
     misses_name,
     misses_quantity,
     misses_time,
+    mostly_foreign,
     names_in,
     outside_names,
     parse_reply,
@@ -926,6 +928,68 @@ def test_words_of_the_question_and_names_are_not_foreign(corpus: Corpus) -> None
 
 def test_a_language_without_a_word_list_has_no_foreign_words() -> None:
     assert foreign_words("Buitenlandse Zaken", "xx", []) == {}
+
+
+@pytest.mark.parametrize(
+    ("answer", "lang", "refs", "written_in"),
+    [
+        # What the bundled model answered (2026-12-06): a source's words, too few for lingua.
+        ("Vicepremier en minister van Buitenlandse Zaken", "de", [BUI_THANH_SON_NL], "nl"),
+        ("Generalsekretär", "sv", [CEREMONY_DE], "de"),
+        ("Generalsekreterare", "nl", [NEW_CHAPTER_SV], "sv"),
+        ("Tusentals delegater van 110 landen", "nl", [NEW_CHAPTER_SV], "sv"),  # two of three
+        # A few words of another language in an answer that is mostly in its own: not mostly foreign.
+        (
+            "Le vicepremier et le minister de Buitenlandse Zaken Bui Thanh Son ont accordé une "
+            "interview à la presse.",
+            "fr",
+            [BUI_THANH_SON_NL],
+            None,
+        ),
+        ("Een nieuw kapitel in de globale cybersamarbete en styring", "nl", [NEW_CHAPTER_SV], None),
+        # In the question's language, or nothing to judge.
+        ("Vizepremier und Minister der Auswärtigen Angelegenheiten", "de", [BUI_THANH_SON_NL], None),
+        ("Generalsekretär", "de", [CEREMONY_DE], None),
+        ("Guterres", "sv", [CEREMONY_DE], None),
+        ("9", "en", [CEREMONY_DE], None),
+    ],
+)
+def test_an_answer_mostly_in_another_language_is_told_by_its_words(
+    corpus: Corpus, answer: str, lang: str, refs: list[tuple[str, int]], written_in: str | None
+) -> None:
+    assert mostly_foreign(answer, lang, _sources(corpus, *refs), names=corpus_names(corpus)) == written_in
+
+
+@pytest.mark.parametrize(
+    ("word", "lang", "own"),
+    [
+        ("Angelegenheiten", "de", True),
+        ("Auswärtigen", "de", True),
+        ("Buitenlandse", "nl", True),
+        # Names: news in every language writes them.
+        ("Macron", "fr", False),
+        ("Scholz", "de", False),
+        ("Stockholm", "sv", False),
+        # English words are in every list: not English's own.
+        ("Affairs", "en", False),
+        # Common in its language, but in another language's list too.
+        ("Affaires", "fr", False),
+        ("Angelegenheiten", "fr", False),
+    ],
+)
+def test_a_language_word_is_common_in_its_language_only(word: str, lang: str, own: bool) -> None:
+    assert language_word(word, lang) is own
+
+
+def test_a_translation_may_write_a_languages_own_words_capitalised(vocabulary: frozenset[str]) -> None:
+    german = "Vizepremier und Minister der Auswärtigen Angelegenheiten"
+    assert outside_names(german, vocabulary) == ["Auswärtigen Angelegenheiten"]
+    assert outside_names(german, vocabulary, language="de") == []
+    # Names are still checked.
+    assert outside_names("Le président est Emmanuel Macron.", vocabulary, language="fr") == [
+        "Emmanuel Macron"
+    ]
+    assert outside_names("Der Kanzler ist Olaf Scholz.", vocabulary, language="de") == ["Olaf Scholz"]
 
 
 # --- yes and no that only repeat the question ---------------------------------------------------
