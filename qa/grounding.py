@@ -418,10 +418,7 @@ def foreign_words(
     question_words = {fold(w) for w in _WORD.findall(asked)}
     found: dict[str, list[str]] = {}
     for token in _TOKEN.findall(answer):
-        for part in _TOKEN_JOINS.split(token):
-            folded = fold(part)
-            if len(part) < _MIN_FOREIGN_LETTERS or folded in question_words or folded in names:
-                continue
+        for part in _judged_parts(token, question_words, names):
             language = _foreign_language(part, lang, others, source_words)
             if language is not None:
                 words = found.setdefault(language, [])
@@ -429,6 +426,16 @@ def foreign_words(
                     words.append(token)
                 break
     return found
+
+
+def _judged_parts(token: str, question_words: Set[str], names: Set[str]) -> list[str]:
+    """The parts of ``token`` (a word, or a hyphenated one) that :func:`foreign_words` judges:
+    four letters or more, not a word of the question, not a name of the articles."""
+    return [
+        part
+        for part in _TOKEN_JOINS.split(token)
+        if len(part) >= _MIN_FOREIGN_LETTERS and fold(part) not in question_words and fold(part) not in names
+    ]
 
 
 def mostly_foreign(
@@ -449,14 +456,7 @@ def mostly_foreign(
     if not found:
         return None
     question_words = {fold(w) for w in _WORD.findall(asked)}
-    judged = [
-        token
-        for token in _TOKEN.findall(answer)
-        if any(
-            len(part) >= _MIN_FOREIGN_LETTERS and fold(part) not in question_words and fold(part) not in names
-            for part in _TOKEN_JOINS.split(token)
-        )
-    ]
+    judged = [token for token in _TOKEN.findall(answer) if _judged_parts(token, question_words, names)]
     counts = {language: sum(token in words for token in judged) for language, words in found.items()}
     language = max(counts, key=counts.__getitem__)
     return language if judged and 2 * counts[language] >= len(judged) else None
