@@ -637,7 +637,7 @@ def _clean_history(history: Any, settings: Settings) -> list[tuple[str, str]]:
     """The last few (question, answer) turns, validated and with control characters removed."""
     if not history:
         return []
-    from qa.retrieve import validate_question
+    from qa.retrieve import has_words, validate_question
 
     turns: list[tuple[str, str]] = []
     try:
@@ -647,7 +647,7 @@ def _clean_history(history: Any, settings: Settings) -> list[tuple[str, str]]:
     for q, a in pairs[-MAX_HISTORY_TURNS:]:
         if not isinstance(q, str) or not isinstance(a, str):
             raise InputError("history must be a list of (question, answer) pairs of strings")
-        if not q.strip():
+        if not has_words(q):  # blank, or a turn a question with no words would have refused
             continue
         clean_a = " ".join(a.split())[:MAX_HISTORY_ANSWER_CHARS]
         turns.append((validate_question(q, settings), clean_a))

@@ -38,7 +38,8 @@ _CANDIDATES_PER_LANGUAGE = 30
 def validate_question(question: str, settings: Settings) -> str:
     """The question cleaned for use (control characters removed, whitespace collapsed).
 
-    Raises InputError for a non-string, an empty question, or one over ``QA_MAX_QUESTION_CHARS``.
+    Raises InputError for a non-string, an empty question, one with no letter or digit (only
+    punctuation or symbols), or one over ``QA_MAX_QUESTION_CHARS``.
     """
     if not isinstance(question, str):
         raise InputError(f"The question must be text, not {type(question).__name__}.")
@@ -60,12 +61,23 @@ def validate_question(question: str, settings: Settings) -> str:
     cleaned = _WHITESPACE.sub(" ", "".join(cleaned_chars)).strip()
     if not cleaned:
         raise InputError("The question is empty. Please type a question about the articles.")
+    if not has_words(cleaned):
+        shown = cleaned if len(cleaned) <= 40 else cleaned[:39] + "…"
+        raise InputError(
+            f"The question has no words, only {shown!r}. Please type a question about the articles."
+        )
     if len(cleaned) > limit:
         raise InputError(
             f"The question is {len(cleaned):,} characters long; the limit is {limit:,} "
             "(setting QA_MAX_QUESTION_CHARS). Please shorten it."
         )
     return cleaned
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` has a letter or a digit, in any script: "???" or "🙂" has none, and a
+    model given one answers anyway, from whatever retrieval returned for it."""
+    return any(ch.isalnum() for ch in text)
 
 
 def validate_k(k: int, settings: Settings) -> int:

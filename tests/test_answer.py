@@ -283,6 +283,24 @@ def test_extractive_follow_up_uses_previous_question(settings: Settings, retriev
     assert retriever.queries == ["How many chapters does the Hanoi Convention have? And how many articles?"]
 
 
+def test_history_turns_without_words_are_skipped(settings: Settings, retriever: FakeRetriever) -> None:
+    history = [
+        ("How many chapters does the Hanoi Convention have?", "9."),
+        ("🙂", "The articles do not say."),  # a turn the question check would refuse now
+    ]
+    s = settings.model_copy(update={"llm": "extractive"})
+    answer("And how many articles?", history, settings=s, retriever=retriever)
+    assert retriever.queries == ["How many chapters does the Hanoi Convention have? And how many articles?"]
+
+
+def test_a_question_without_words_is_refused_before_retrieval(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    with pytest.raises(InputError, match="no words"):
+        answer("???", settings=llm_settings, retriever=retriever, chat_model=fake("SHOULD NOT BE ASKED"))
+    assert retriever.queries == []
+
+
 def test_bad_history_is_an_input_error(llm_settings: Settings, retriever: FakeRetriever) -> None:
     with pytest.raises(InputError, match="history"):
         answer(

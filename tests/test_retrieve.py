@@ -27,6 +27,18 @@ def test_empty_question_is_an_input_error(settings: Settings, question: str) -> 
     assert issubclass(InputError, QAError)
 
 
+@pytest.mark.parametrize("question", ["???", "🙂", " ¿? ", "-- !! --", "\u200b?\u200b"])
+def test_a_question_without_words_is_an_input_error_that_shows_it(settings: Settings, question: str) -> None:
+    with pytest.raises(InputError, match="no words") as info:
+        validate_question(question, settings)
+    assert repr(question.replace("\u200b", "").strip()) in str(info.value)
+
+
+@pytest.mark.parametrize("question", ["42?", "Hanoi", "越南在哪里签署了公约？", "¿Dónde?", "2024!"])
+def test_a_letter_or_a_digit_in_any_script_is_enough(settings: Settings, question: str) -> None:
+    assert validate_question(question, settings) == question
+
+
 def test_over_long_question_names_the_limit_and_setting(settings: Settings) -> None:
     limit = settings.max_question_chars
     assert validate_question("a" * limit, settings) == "a" * limit
