@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from qa.config import PROJECT_ROOT
 from qa.errors import InputError, SourceError
+from qa.lang import fold
 
 if TYPE_CHECKING:
     from qa.corpus import Corpus
@@ -272,10 +273,6 @@ def strip_citations(text: str) -> str:
     return " ".join(_CITATION_MARKER.sub(" ", text).split())
 
 
-def _fold(word: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch)).lower()
-
-
 def language_text(text: str) -> str | None:
     """The words of an answer that tell its language: citations, article names and numbers removed.
 
@@ -283,7 +280,7 @@ def language_text(text: str) -> str | None:
     neutral, neither in nor out of the question's language. Accents are kept (they are evidence).
     """
     words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", strip_citations(text)))
-    folded = [_fold(w) for w in words]
+    folded = [fold(w) for w in words]
     kept: list[str] = []
     i = 0
     while i < len(words):
