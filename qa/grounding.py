@@ -401,11 +401,27 @@ def foreign_words(
     Words of the question (``asked``) and the articles' names (``names``, folded, see
     :func:`corpus_names`) are never foreign. Empty when wordfreq has no list for ``lang``.
     """
+    return _judge_words(answer, lang, sources, asked, names).found
+
+
+@dataclass
+class _Judged:
+    """What :func:`_judge_words` found: the foreign words by language (each once), how many of the
+    answer's words (every occurrence) are foreign in each language, and how many were judged."""
+
+    found: dict[str, list[str]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    judged: int = 0
+
+
+def _judge_words(answer: str, lang: str, sources: Iterable[Passage], asked: str, names: Set[str]) -> _Judged:
+    """The word-by-word judgement behind :func:`foreign_words` and :func:`mostly_foreign`."""
     from wordfreq import available_languages
 
+    result = _Judged()
     known = available_languages()
     if lang not in known:
-        return {}
+        return result
     sources = list(sources)
     others = [
         other
@@ -416,26 +432,27 @@ def foreign_words(
         other: {w for p in sources if p.lang == other for w in _WORD.findall(p.text)} for other in others
     }
     question_words = {fold(w) for w in _WORD.findall(asked)}
-    found: dict[str, list[str]] = {}
     for token in _TOKEN.findall(answer):
-        for part in _judged_parts(token, question_words, names):
+        # The parts of a word (or a hyphenated one) judged: four letters or more, not a word of
+        # the question, not a name of the articles.
+        parts = [
+            part
+            for part in _TOKEN_JOINS.split(token)
+            if len(part) >= _MIN_FOREIGN_LETTERS
+            and fold(part) not in question_words
+            and fold(part) not in names
+        ]
+        if parts:
+            result.judged += 1
+        for part in parts:
             language = _foreign_language(part, lang, others, source_words)
             if language is not None:
-                words = found.setdefault(language, [])
+                words = result.found.setdefault(language, [])
                 if token not in words:
                     words.append(token)
+                result.counts[language] = result.counts.get(language, 0) + 1
                 break
-    return found
-
-
-def _judged_parts(token: str, question_words: Set[str], names: Set[str]) -> list[str]:
-    """The parts of ``token`` (a word, or a hyphenated one) that :func:`foreign_words` judges:
-    four letters or more, not a word of the question, not a name of the articles."""
-    return [
-        part
-        for part in _TOKEN_JOINS.split(token)
-        if len(part) >= _MIN_FOREIGN_LETTERS and fold(part) not in question_words and fold(part) not in names
-    ]
+    return result
 
 
 def mostly_foreign(
@@ -452,14 +469,11 @@ def mostly_foreign(
     "Vicepremier en minister van Buitenlandse Zaken" to a German question is Dutch (three of
     its four words), "Generalsekretär" to a Swedish one German: a whole-answer language
     detector, given a few short words or one, cannot tell."""
-    found = foreign_words(answer, lang, sources, asked=asked, names=names)
-    if not found:
+    judged = _judge_words(answer, lang, sources, asked, names)
+    if not judged.counts:
         return None
-    question_words = {fold(w) for w in _WORD.findall(asked)}
-    judged = [token for token in _TOKEN.findall(answer) if _judged_parts(token, question_words, names)]
-    counts = {language: sum(token in words for token in judged) for language, words in found.items()}
-    language = max(counts, key=counts.__getitem__)
-    return language if judged and 2 * counts[language] >= len(judged) else None
+    language = max(judged.counts, key=judged.counts.__getitem__)
+    return language if 2 * judged.counts[language] >= judged.judged else None
 
 
 # A word in no list is checked for an ending of this many letters or more that is a word of
