@@ -44,7 +44,7 @@ eval: $(VENV)/.installed-run
 bench: $(VENV)/.installed-run
 	$(PY) benchmarks/bench.py small
 
-# llama.cpp rebuilt for this machine's CPU (README, "A faster llama.cpp"): the pinned xllamacpp
+# llama.cpp rebuilt for this machine's CPU (docs/answering.md, "A faster llama.cpp"): the pinned xllamacpp
 # from its source release, with every instruction set the CPU has (the prebuilt wheel stops at
 # AVX2). Needs a C++ compiler; takes about 6 minutes on 2 cores; stays until `make portable` or
 # a new xllamacpp pin. Nothing is downloaded during the build (no BoringSSL, no llguidance).

@@ -8,7 +8,7 @@ those answers, asks each question in a fresh page of headless Chromium (Debian's
 and, once the reply is finished and the chat has stopped scrolling, records whether the answer
 text is inside the chat's visible area and how tall the reply is. Prints how many answers were
 out of view and the reply heights (p50 / max). An experiment script, not a test: see the
-README ("Web chat").
+docs/web-chat.md.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ would do to the metrics when the threshold (the one that handles most items righ
 ones answered correctly, unanswerable ones abstained on) is chosen on one half of the set and
 applied to the other (odd/even items), so the figure is not fitted to the items it is measured on.
 
-This is an experiment, not part of the pipeline: see README "Answers and backends".
+This is an experiment, not part of the pipeline: see docs/answering.md.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ report folder, so a second run only answers; their time is recorded on the answe
 
 Writes the usual report (report.json, report.md, chart.png) into DIR (default
 ``reports/english-pivot-<mode>``) so it can be compared item by item with ``qa eval --backend
-local``. This is an experiment, not part of the pipeline: see README "Answers and backends".
+local``. This is an experiment, not part of the pipeline: see docs/answering.md.
 """
 
 from __future__ import annotations

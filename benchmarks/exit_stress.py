@@ -7,7 +7,7 @@ a long reply; the main thread ends as soon as the first text arrives, at a rando
 the next second for every other run) ``--runs`` times, ``--parallel`` at a time, with a busy
 loop beside every ``--busy-every``-th run, and counts how the processes ended. A crash at exit
 is rare and depends on timing, which one test run cannot show: before the model was unloaded at
-exit this script segfaulted 7 times in 120 runs here, and 0 times after (README "Reliability"). Set
+exit this script segfaulted 7 times in 120 runs here, and 0 times after (docs/reliability.md). Set
 ``QA_MODEL_CACHE_DIR`` etc. as for the app; the model is assembled first if needed.
 """
 

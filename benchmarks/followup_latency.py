@@ -8,7 +8,7 @@ after one warm-up question, once with ``QA_LOCAL_REPEATABLE`` on and once off pe
 fresh process (llama.cpp keeps earlier prompts in its cache, so a second mode in the same process
 would find the first mode's prompts there). Follow-ups
 usually retrieve the sources of the question before, which llama.cpp's prompt cache can reuse
-only with repeatable answers off (see README "Repeatable answers"). Prints each mode's times.
+only with repeatable answers off (see docs/answering.md, "Repeatable answers"). Prints each mode's times.
 """
 
 from __future__ import annotations

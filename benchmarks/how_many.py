@@ -12,7 +12,7 @@ the answer, so applying them afterwards gives what the pipeline with them on wou
 Question files, each written before the check it probes and before being asked:
 ``benchmarks/how_many_questions.txt`` (default; the first six answered by the articles with a
 count, the last six not) and ``benchmarks/count_kind_questions.txt`` (six how-long or how-many-years
-questions, six how-many questions about things). See README "Answers and backends".
+questions, six how-many questions about things). See docs/answering.md.
 """
 
 from __future__ import annotations

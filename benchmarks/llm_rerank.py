@@ -20,7 +20,7 @@ how well the best "yes" probability of an item separates answerable from unanswe
 per paragraph.
 
 The end-to-end figures come from the product itself: ``QA_RERANK=llm qa eval --only retrieval``
-and ``QA_RERANK=llm qa eval --backend local``. See README "Index and search".
+and ``QA_RERANK=llm qa eval --backend local``. See docs/retrieval.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Load figures for the README's Reliability section: concurrent chat sessions against the web app.
+"""Load figures for docs/reliability.md: concurrent chat sessions against the web app.
 
     .venv/bin/python benchmarks/load.py                      # 50 sessions, extractive backend
     .venv/bin/python benchmarks/load.py --sessions 100       # more sessions

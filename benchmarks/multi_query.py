@@ -13,7 +13,7 @@ recall@5 and MRR, with MRR on both halves of the set, next to plain ``qa.search`
 - all-max / all-mean: every version of the question against every language;
 - sparse orig / mean: latent-term scores from the original question, or their mean over versions.
 
-This is an experiment, not part of the pipeline: see README "Index and search" for the figures
+This is an experiment, not part of the pipeline: see docs/retrieval.md for the figures
 and why it was not adopted.
 """
 

@@ -7,8 +7,8 @@ nowhere the question does not already name is an abstention. Asks every question
 QUESTIONS_FILE (one per line; default ``benchmarks/name_questions.txt``: sixteen questions, the
 first eight answered by the articles, the last eight not, written before the rule was built;
 seven of the last eight were added to the known-answers set afterwards) twice through the configured backend, with the rule patched
-out and as shipped, and prints both answers with the reasons for each abstention. See README
-"Answers and backends".
+out and as shipped, and prints both answers with the reasons for each abstention. See
+docs/answering.md.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ twelve questions none of the articles answers, written after the name check was 
 out of the known-answers set) twice through the configured backend: with
 ``QA_CHECK_NAMES=off`` and with the default ``corpus`` check. Prints a table of both answers and
 counts the questions that got an answer, which for these questions is always an answer from
-outside the articles. See README "Answers and backends".
+outside the articles. See docs/answering.md.
 """
 
 from __future__ import annotations

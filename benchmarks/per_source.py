@@ -13,7 +13,7 @@ three calls, each with a shorter prompt.
 
 Writes the usual report (report.json, report.md, chart.png) into DIR (default
 ``reports/per-source``) so it can be compared item by item with ``qa eval --backend local``.
-This is an experiment, not part of the pipeline: see README "Answers and backends".
+This is an experiment, not part of the pipeline: see docs/answering.md.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ sixteen questions written before the rule existed: the first eight are answered 
 two of them with a place the articles never mention as background; the last eight are not)
 twice through the configured backend: with ``QA_CHECK_PLACES=off`` and with the default
 ``corpus`` rule (:mod:`qa.places`). Prints a table of both answers, why each abstention
-happened, and how many questions each mode answered. See README "Answers and backends".
+happened, and how many questions each mode answered. See docs/answering.md.
 """
 
 from __future__ import annotations

@@ -16,8 +16,7 @@ half of them a false premise, written before the echo rule was built;
 ``benchmarks/date_questions.txt``: fourteen questions asking when, written before the date rule
 was built) twice through the configured backend: with the four rules patched out and as
 shipped. Prints a table of both answers with the reasons for each abstention, the years the
-question has that no article states, and counts the answers each way. See README "Answers and
-backends".
+question has that no article states, and counts the answers each way. See docs/answering.md.
 """
 
 from __future__ import annotations

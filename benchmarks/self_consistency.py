@@ -16,7 +16,7 @@ right and wrong answers and what abstaining below a threshold chosen on one half
 
 The idea (SelfCheckGPT): an answer the model knows from the sources comes back when it is asked
 again; an invented one changes from sample to sample. This is an experiment, not part of the
-pipeline: see README "Answers and backends".
+pipeline: see docs/answering.md.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ written in, through :class:`qa.translation.Translator` exactly as the article vi
 fresh translator, so nothing comes from its cache), and prints the time to the first words and
 to the whole translation (p50 / p95), how many translations the checks flagged and why, and
 the flagged ones. Translations are stored in ``reports/translate-sources/LANG.jsonl`` for
-reading. An experiment script, not a test: see the README ("Web chat").
+reading. An experiment script, not a test: see the docs/web-chat.md.
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ content words. Asks every question of QUESTIONS_FILE (one per line; default
 four they contradict, four they do not answer, written and asked before the rule was built;
 ``benchmarks/yes_no_questions_heldout.txt`` has twelve more of the same kinds, written before the
 rule was run on them) twice through the configured backend, with the rule patched out and as
-shipped, and prints both answers with the reasons for each abstention. See README "Answers and
-backends".
+shipped, and prints both answers with the reasons for each abstention. See docs/answering.md.
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def start_server(
     if missed := unused_cpu_features(cpu_flags(), built_cpu_features()):
         log.info(
             "llama.cpp was built without %s, which this CPU has: `make native` rebuilds it for this CPU "
-            "(reading prompts 1.4x faster on an AVX-512 machine; README, 'A faster llama.cpp')",
+            "(reading prompts 1.4x faster on an AVX-512 machine; docs/answering.md, 'A faster llama.cpp')",
             ", ".join(missed),
         )
     try:

@@ -19,7 +19,7 @@ when any of its names occurs in any of them, so "Vietnam" in a German question i
 ending allowed ("Sveriges", "Frankreichs", "Budapester", "Vereinten"); adjectives with other
 stems ("polonais", "svenska", "Polish") are not places here.
 
-The trade-off is written down in the README: a question that adds, as background, a place the
+The trade-off is written down in docs/answering.md: a question that adds, as background, a place the
 articles do not state ("What did Poland's deputy prime minister Krzysztof Gawkowski praise?")
 is refused as well. Regions such as "Europe" or "Asia-Pacific" are left out (CLDR gives them,
 but questions use them loosely).

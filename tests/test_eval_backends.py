@@ -123,7 +123,7 @@ def llm_run(
 
 
 # Local-backend targets not met yet, with the whole-set figures measured on 2026-12-06 (102 items,
-# 2-core machine, `qa eval --backend local`; README "Evaluation"). A listed metric under its target is an
+# 2-core machine, `qa eval --backend local`; docs/evaluation.md). A listed metric under its target is an
 # expected failure that carries the figure and the failing items; the target itself is unchanged.
 # Strict like xfail(strict=True): a listed metric that reaches its target fails, so the entry goes.
 # Backend errors always fail. Abstention met its target (0.846, 22 of 26) until seven on-topic

@@ -37,7 +37,7 @@ def test_recall_at_5_meets_the_target(metrics: dict[str, float]) -> None:
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="MRR measured 0.80 with the bundled e5-small (target 0.85, see README 'Index and search'); "
+    reason="MRR measured 0.80 with the bundled e5-small (target 0.85, see docs/retrieval.md); "
     "strict: this fails as soon as the target is met, so the marker gets removed",
 )
 def test_mrr_meets_the_target(metrics: dict[str, float]) -> None:

@@ -144,7 +144,7 @@ def test_serving_and_answering_make_no_connection_off_the_machine(
         with monkeypatch.context() as offline:
             # huggingface_hub >= 2.4 looks up a list of "agent harnesses" on huggingface.co when
             # gradio_client builds a Client's request headers: the test's client library, not
-            # the app (README, "Scripting": HF_HUB_OFFLINE=1). Offline for that call only.
+            # the app (docs/web-chat.md, "Scripting": HF_HUB_OFFLINE=1). Offline for that call only.
             offline.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
             client = Client(url, verbose=False, analytics_enabled=False)
         answer = client.predict("Who chaired it?", api_name="/ask")
