@@ -32,7 +32,8 @@ from confidence import auc
 
 import qa
 from qa.config import load_settings
-from qa.grounding import _WORD, _stems, asks_for_name, names_in
+from qa.grounding import asks_for_name, names_in
+from qa.grounding.words import WORD, word_stems
 from qa.index import split_sentences
 from qa.lang import fold
 from qa.models import Passage
@@ -49,9 +50,9 @@ def measures(
     sentences = [t for p in passages[:shown] for t in split_sentences(p.text)]
     embedder = retriever.embedder
     cosines = embedder.embed_documents_array(sentences) @ embedder.embed_query_array(question)
-    asked = _stems(question)
+    asked = word_stems(question)
     keys = {fold(n)[:5] for n in names_in(answer) if fold(n)[:5] not in asked}
-    holds = np.array([bool(keys & {fold(w)[:5] for w in _WORD.findall(t)}) for t in sentences])
+    holds = np.array([bool(keys & {fold(w)[:5] for w in WORD.findall(t)}) for t in sentences])
     if not holds.any():
         return 99, 1.0
     best_named = float(cosines[holds].max())

@@ -35,7 +35,8 @@ from pydantic import Field
 from qa.answering import stream_answer
 from qa.config import PROJECT_ROOT, Settings
 from qa.evalset import DEFAULT_PATH, KnownAnswer, answer_metrics, load_known_answers
-from qa.grounding import _stems, numbers_in, parse_reply
+from qa.grounding import numbers_in, parse_reply
+from qa.grounding.words import word_stems
 from qa.local_llm import LocalChatModel
 from qa.models import Answer
 
@@ -102,7 +103,7 @@ def collect(
 
 def _content(text: str, question: str) -> set[str]:
     """Numbers and word stems of ``text`` that the question does not already have."""
-    words = _stems(text) - _stems(question)
+    words = word_stems(text) - word_stems(question)
     return words | {f"#{n}" for n in numbers_in(text) - numbers_in(question)}
 
 
@@ -110,7 +111,7 @@ def signals(item: KnownAnswer, row: dict[str, Any]) -> dict[str, float] | None:
     if not row["found"] or not row["samples"]:
         return None
     question = row.get("standalone") or item.question
-    answer = _content(row["text"], question) or _stems(row["text"])
+    answer = _content(row["text"], question) or word_stems(row["text"])
     found, overlaps = 0, []
     for raw in row["samples"]:
         parsed = parse_reply(raw)
@@ -118,7 +119,7 @@ def signals(item: KnownAnswer, row: dict[str, Any]) -> dict[str, float] | None:
             overlaps.append(0.0)
             continue
         found += 1
-        other = _content(parsed.text, question) | _stems(parsed.text)
+        other = _content(parsed.text, question) | word_stems(parsed.text)
         overlaps.append(len(answer & other) / len(answer) if answer else 0.0)
     return {
         "found": found / len(row["samples"]),

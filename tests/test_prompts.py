@@ -96,8 +96,9 @@ def test_untranslated_message_falls_back_to_english() -> None:
 
 
 @pytest.mark.slow
-def test_a_built_wheel_carries_every_prompt_file(tmp_path: Path) -> None:
-    """A non-editable install finds its prompts in the package (qa/prompt_files).
+def test_a_built_wheel_carries_every_module_and_prompt_file(tmp_path: Path) -> None:
+    """A non-editable install has every module of the source tree (subpackages such as
+    qa/grounding included) and finds its prompts in the package (qa/prompt_files).
 
     The wheel is built in pip's isolated build environment, as a user's ``pip install`` would.
     """
@@ -128,6 +129,9 @@ def test_a_built_wheel_carries_every_prompt_file(tmp_path: Path) -> None:
     shipped = {p.name for p in default_prompts_dir().iterdir() if p.suffix in {".txt", ".toml"}}
     assert shipped >= {"system.txt", "answer.txt", "messages.toml"}
     assert {f"qa/prompt_files/{name}" for name in shipped} <= names
+    modules = {p.relative_to(project).as_posix() for p in (project / "qa").rglob("*.py")}
+    assert "qa/grounding/__init__.py" in modules
+    assert modules <= names, f"modules missing from the wheel: {sorted(modules - names)}"
 
     # Installed from the wheel (no source checkout beside it), the package renders its prompts.
     target = tmp_path / "site"
