@@ -63,6 +63,7 @@ from qa.grounding import (
     shares_nothing,
     spliced_dates,
     unknown_question_years,
+    unsupported_first,
     unsupported_numerals,
     unverified_yes_no,
 )
@@ -289,6 +290,10 @@ class _Run:
                 "the question asks who or which country or city, and the answer names no one and nowhere",
             ),
             (
+                unsupported_first(parsed.text, self.asked, self.lang, [p.text for p in check.citations]),
+                "the question asks what came first, and no cited source speaks of a first",
+            ),
+            (
                 counts_something_else(parsed.text, self.asked),
                 "the question asks how many or how long, and the answer does not count what it asks",
             ),
@@ -422,6 +427,11 @@ class _Run:
         # against the question's, so it does not vouch for the question (see _unknown_years).
         if isinstance(result, Extract) and (unknown := self._unknown_years("")):
             result = NoExtract(unknown)
+        # The same rule as for a model's answer: a first must be spoken of in the quoted paragraph.
+        if isinstance(result, Extract) and unsupported_first(
+            result.text, self.asked, self.lang, [c.text for c in result.citations]
+        ):
+            result = NoExtract("the question asks what came first, and the best paragraph speaks of no first")
         if isinstance(result, Extract):
             text, citations, reason = result.text, result.citations, None
         else:

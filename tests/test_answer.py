@@ -550,6 +550,24 @@ def test_an_answer_to_a_question_about_a_year_no_article_states_is_an_abstention
     assert other.found and other.abstention_reason is None
 
 
+def test_an_answer_about_a_first_must_cite_a_source_that_speaks_of_one(
+    llm_settings: Settings, corpus: Corpus
+) -> None:
+    """ "Which country was the first to sign the Hanoi Convention?" answered "Vietnam" (the local
+    model, 2026-12-06), cited from a paragraph that says nothing of who signed first."""
+    first_time = ("004_f4e3faa662122174.txt", 10)  # "Dit is de eerste keer dat Vietnam …"
+    refs = FakeRetriever(corpus, [CHAPTERS, first_time])
+    question = "Which country was the first to sign the Hanoi Convention?"
+    result = answer(question, settings=llm_settings, retriever=refs, chat_model=fake(reply("Vietnam", [1])))
+    assert not result.found and result.citations == []
+    assert (
+        result.abstention_reason == "the question asks what came first, and no cited source speaks of a first"
+    )
+    # The same answer resting on the paragraph that speaks of a first passes.
+    cited = answer(question, settings=llm_settings, retriever=refs, chat_model=fake(reply("Vietnam", [2])))
+    assert cited.found and [c.paragraph for c in cited.citations] == [10]
+
+
 def test_an_answer_correcting_the_year_of_a_question_is_kept(llm_settings: Settings, corpus: Corpus) -> None:
     adoption = ("004_f4e3faa662122174.txt", 1)  # "Op 24 december 2024 nam de Algemene Vergadering …"
     signing = ("002_fdb1f30901b7e10f.txt", 1)  # "… du 24 au 25 octobre." (no year)
@@ -634,6 +652,26 @@ def test_extractive_does_not_quote_for_a_question_about_a_year_no_article_states
     if not found:
         assert result.citations == []
         assert result.abstention_reason == "the question's year 2021 is in no article"
+
+
+@pytest.mark.parametrize(
+    ("ref", "found"),
+    [(CHAPTERS, False), (("004_f4e3faa662122174.txt", 10), True)],
+    ids=["paragraph-speaks-of-no-first", "paragraph-speaks-of-one"],
+)
+def test_extractive_quotes_for_a_question_about_a_first_only_from_a_paragraph_that_speaks_of_one(
+    settings: Settings, corpus: Corpus, ref: tuple[str, int], found: bool
+) -> None:
+    s = settings.model_copy(update={"llm": "extractive"})
+    question = "Is this the first time that Vietnam organises the signing ceremony of a UN convention?"
+    result = answer(question, settings=s, retriever=FakeRetriever(corpus, [ref]))
+    assert result.found is found, result.abstention_reason
+    if not found:
+        assert result.citations == []
+        assert (
+            result.abstention_reason
+            == "the question asks what came first, and the best paragraph speaks of no first"
+        )
 
 
 @pytest.mark.parametrize(

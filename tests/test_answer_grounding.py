@@ -9,6 +9,7 @@ import pytest
 from qa.corpus import Corpus, load_corpus
 from qa.grounding import (
     answer_schema,
+    asks_about_a_first,
     asks_for_name,
     asks_open_question,
     asks_when,
@@ -38,10 +39,12 @@ from qa.grounding import (
     recounts_a_source,
     repeats_question,
     shares_nothing,
+    speaks_of_a_first,
     spliced_dates,
     states_time,
     strip_markers,
     unknown_question_years,
+    unsupported_first,
     unsupported_names,
     unsupported_numbers,
     unsupported_numerals,
@@ -1059,3 +1062,61 @@ def test_a_language_without_a_word_list_counts_every_word_as_content() -> None:
     answer = "Ja, die Konvention wurde in Genf unterzeichnet."
     assert unverified_yes_no(answer, question, "xx", ["Die Konvention in Genf unterzeichnet."])
     assert not unverified_yes_no(answer, question, "xx", ["Die Konvention wurde in Genf unterzeichnet."])
+
+
+# --- questions about a first -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Which country was the first to sign the Hanoi Convention?", "en"),
+        ("Welche Länder unterzeichneten die Konvention am ersten Tag?", "de"),
+        ("Wer hat die Konvention zuerst ratifiziert?", "de"),
+        ("Quel pays a ratifié la Convention de Hanoï en premier ?", "fr"),
+        ("Quelle est la première organisation à saluer la Convention ?", "fr"),
+        ("Är det första gången som Vietnam står värd för en undertecknandeceremoni?", "sv"),
+        ("Welk land ondertekende het verdrag als eerste?", "nl"),
+    ],
+)
+def test_questions_about_a_first(question: str, lang: str) -> None:
+    assert asks_about_a_first(question, lang)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Which country signed the Hanoi Convention?", "en"),
+        ("Qui a rencontré le vice-Premier ministre Bui Thanh Son ?", "fr"),
+        ("Que pense le Premier ministre de la Convention ?", "fr"),
+        # Dutch "premier" is a prime minister, not French "premier".
+        ("Wat zei de premier over het verdrag?", "nl"),
+        ("Hur länge förhandlade länderna om konventionen?", "sv"),
+    ],
+)
+def test_questions_not_about_a_first(question: str, lang: str) -> None:
+    assert not asks_about_a_first(question, lang)
+
+
+def test_the_paragraphs_that_speak_of_a_first(corpus: Corpus) -> None:
+    def text(file: str, number: int) -> str:
+        return corpus.paragraph(file, number).text
+
+    # "Dit is de eerste keer dat Vietnam een ondertekeningsceremonie organiseert …"
+    assert speaks_of_a_first([text("004_f4e3faa662122174.txt", 10)])
+    # "… den första globala rättsliga ramen …"
+    assert speaks_of_a_first([text("001_5da9f8a340a8f379.txt", 6)])
+    # "… le vice-Premier ministre Bui Thanh Son …": a title, no order.
+    assert "Premier" in text("002_fdb1f30901b7e10f.txt", 4)
+    assert not speaks_of_a_first([text("002_fdb1f30901b7e10f.txt", 4)])
+    assert not speaks_of_a_first([text("000_471dacd1b07f6ea5.txt", 6)])  # 9 chapters and 71 articles
+
+
+def test_an_answer_about_a_first_needs_a_cited_source_that_speaks_of_one() -> None:
+    question = "Which country was the first to sign the Hanoi Convention?"
+    ceremony = "The signing ceremony took place in Hanoi, hosted by Vietnam."
+    first_time = "It is the first time that Vietnam hosts the signing of a UN convention."
+    assert unsupported_first("Vietnam", question, "en", [ceremony])
+    assert not unsupported_first("Vietnam", question, "en", [ceremony, first_time])
+    # Not a question about a first: nothing to check.
+    assert not unsupported_first("Vietnam", "Which country hosted the ceremony?", "en", [ceremony])

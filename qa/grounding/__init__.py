@@ -12,6 +12,7 @@ or keep words of a source's language. The functions here catch those cases deter
 - :mod:`~qa.grounding.questions`: the kind of question, answers that repeat it or say yes to it;
 - :mod:`~qa.grounding.quantities`: counts, amounts, durations and times;
 - :mod:`~qa.grounding.dates`: years and dates;
+- :mod:`~qa.grounding.firsts`: questions about who or what came first;
 - :mod:`~qa.grounding.vocabulary`: the articles' words, names and years, computed once per corpus;
 - :mod:`~qa.grounding.words`: the word, stem and number helpers they share.
 """
@@ -19,6 +20,7 @@ or keep words of a source's language. The functions here catch those cases deter
 from __future__ import annotations
 
 from qa.grounding.dates import full_dates, spliced_dates, unknown_question_years, years_in
+from qa.grounding.firsts import asks_about_a_first, speaks_of_a_first, unsupported_first
 from qa.grounding.foreign import foreign_words, language_word, mostly_foreign
 from qa.grounding.names import (
     asks_for_name,
@@ -85,6 +87,7 @@ __all__ = [
     "GroundingResult",
     "ParsedReply",
     "answer_schema",
+    "asks_about_a_first",
     "asks_duration",
     "asks_for_name",
     "asks_open_question",
@@ -124,12 +127,14 @@ __all__ = [
     "recounts_a_source",
     "repeats_question",
     "shares_nothing",
+    "speaks_of_a_first",
     "spliced_dates",
     "states_quantity",
     "states_time",
     "strip_markers",
     "support_score",
     "unknown_question_years",
+    "unsupported_first",
     "unsupported_names",
     "unsupported_numbers",
     "unsupported_numerals",
