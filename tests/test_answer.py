@@ -475,8 +475,9 @@ def test_an_answer_that_counts_years_to_a_how_many_states_question_is_an_abstent
         ),
         # "Which countries signed the convention on the first day?" answered "Hon betonade att
         # konventionen markerar ett viktigt steg …" (the local model, 2026-12-06).
+        # (Without "first", whose own rule would fire too.)
         (
-            "Which countries signed the Hanoi Convention first?",
+            "Which countries signed the Hanoi Convention?",
             "the question asks who or which country or city, and the answer names no one and nowhere",
         ),
     ],
