@@ -264,6 +264,7 @@ class _Run:
             vocabulary=self._vocabulary(),
         )
         unknown_year = self._unknown_years(parsed.text)
+        foreign_places = self._unknown_places(parsed.text)
         recounted = recounts_a_source(parsed.text, check.citations, self.lang)
         shown = [p.text for p in context]
         echoed = echoes_question_number(parsed.text, shown, self.asked)
@@ -298,6 +299,12 @@ class _Run:
                 "the question asks how many or how long, and the answer does not count what it asks",
             ),
             (unknown_year is not None, unknown_year or ""),
+            (
+                bool(foreign_places),
+                "the answer names "
+                + ", ".join(f'"{mention.text}"' for mention in foreign_places)
+                + ", which no article mentions",
+            ),
             (
                 bool(recounted),
                 "the answer's "
@@ -495,9 +502,11 @@ class _Run:
             log.info("answer keeps %s word(s) in a %s answer: %s", lang, self.lang, ", ".join(words))
         return found
 
-    def _unknown_places(self) -> list[Mention]:
-        """Where the question names places that no article mentions (:mod:`qa.places`); none
-        when ``QA_CHECK_PLACES=off`` or the retriever has no corpus."""
+    def _unknown_places(self, text: str | None = None) -> list[Mention]:
+        """Where the question (or ``text``, an answer) names places that no article mentions
+        (:mod:`qa.places`); none when ``QA_CHECK_PLACES=off`` or the retriever has no corpus. An
+        answer naming such a place cannot rest on the articles ("Le premier pays africain à signer
+        la Convention est le Ghana.")."""
         if self.settings.check_places != "corpus":
             return []
         corpus = self._corpus()
@@ -505,7 +514,7 @@ class _Run:
             return []
         from qa.places import corpus_places, unknown_places
 
-        return unknown_places(self.asked, corpus_places(corpus))
+        return unknown_places(self.asked if text is None else text, corpus_places(corpus))
 
     def _no_such_place(self, unknown: list[Mention]) -> str:
         """The answer to a question about places no article mentions, naming them in the

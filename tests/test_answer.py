@@ -813,6 +813,27 @@ def test_a_full_name_from_outside_the_articles_is_an_abstention(
     assert through.abstention_reason is None
 
 
+def test_an_answer_naming_a_place_no_article_mentions_is_an_abstention(
+    llm_settings: Settings, retriever: FakeRetriever
+) -> None:
+    """The place rule reads questions; a model may bring the place in itself ("Le premier pays
+    africain à signer la Convention est le Ghana.", the local model, 2026-12-07). A single
+    capitalised word escapes the full-name check, but a country no article mentions cannot be cited."""
+    question = "Quel pays africain a signé la Convention ?"
+    ghana = reply("Le Ghana a signé la Convention.", [1])
+    result = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(ghana))
+    assert not result.found and result.citations == []
+    assert result.abstention_reason == 'the answer names "Ghana", which no article mentions'
+    # A place the articles mention passes ("Viêt Nam" in the French article vouches for "Vietnam").
+    vietnam = reply("Le Vietnam a signé la Convention.", [1])
+    kept = answer(question, settings=llm_settings, retriever=retriever, chat_model=fake(vietnam))
+    assert kept.found and kept.abstention_reason is None
+    # QA_CHECK_PLACES=off turns the answer's places off with the question's.
+    off = llm_settings.model_copy(update={"check_places": "off"})
+    through = answer(question, settings=off, retriever=retriever, chat_model=fake(ghana))
+    assert through.found
+
+
 def test_a_full_name_the_articles_mention_elsewhere_passes(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:
