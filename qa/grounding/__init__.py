@@ -50,7 +50,6 @@ from qa.grounding.quantities import (
 from qa.grounding.questions import (
     asks_open_question,
     drop_yes_no,
-    interrogative_at,
     repeats_question,
     unverified_yes_no,
 )
@@ -108,7 +107,6 @@ __all__ = [
     "foreign_words",
     "full_dates",
     "ground",
-    "interrogative_at",
     "language_word",
     "leaks_prompt",
     "looks_like_abstention",
