@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from qa.corpus import Corpus
 from qa.evalset import (
+    HELDOUT_PATH,
     LANGUAGES,
     KnownAnswer,
     answer_matches,
     evidence_paragraphs,
+    load_known_answers,
     validate,
 )
 from qa.lang import detect_language
@@ -20,16 +24,22 @@ MIN_FOLLOW_UPS = 5
 MIN_PER_LANGUAGE = 8
 
 
+@pytest.fixture(scope="module", params=["known_answers", "heldout"])
+def any_set(request: pytest.FixtureRequest, items: list[KnownAnswer]) -> list[KnownAnswer]:
+    """The main set and the held-out one: both must be well-formed and grounded in the articles."""
+    return items if request.param == "known_answers" else load_known_answers(HELDOUT_PATH)
+
+
 def test_every_evidence_phrase_is_in_exactly_one_content_paragraph(
-    items: list[KnownAnswer], corpus: Corpus
+    any_set: list[KnownAnswer], corpus: Corpus
 ) -> None:
-    assert validate(items, corpus) == []
+    assert validate(any_set, corpus) == []
 
 
-def test_evidence_paragraphs_state_the_answer(items: list[KnownAnswer], corpus: Corpus) -> None:
+def test_evidence_paragraphs_state_the_answer(any_set: list[KnownAnswer], corpus: Corpus) -> None:
     """Each cited evidence paragraph, read with the item's own matching rules, holds the answer."""
     problems = []
-    for item in items:
+    for item in any_set:
         for file, number in sorted(evidence_paragraphs(item, corpus)):
             if not answer_matches(item, corpus.paragraph(file, number).text):
                 problems.append(f"{item.id}: {file} ¶{number}")
@@ -37,22 +47,29 @@ def test_evidence_paragraphs_state_the_answer(items: list[KnownAnswer], corpus: 
 
 
 def test_every_answerable_item_has_one_evidence_paragraph_per_phrase(
-    items: list[KnownAnswer], corpus: Corpus
+    any_set: list[KnownAnswer], corpus: Corpus
 ) -> None:
-    for item in items:
+    for item in any_set:
         assert len(evidence_paragraphs(item, corpus)) == len({(e.file, e.contains) for e in item.evidence})
 
 
-def test_ids_are_unique(items: list[KnownAnswer]) -> None:
-    counts = Counter(item.id for item in items)
+def test_ids_are_unique(any_set: list[KnownAnswer]) -> None:
+    counts = Counter(item.id for item in any_set)
     assert [i for i, n in counts.items() if n > 1] == []
 
 
-def test_question_language_is_what_the_detector_says(items: list[KnownAnswer]) -> None:
+def test_question_language_is_what_the_detector_says(any_set: list[KnownAnswer]) -> None:
     wrong = [
-        (i.id, i.lang, detect_language(i.question)) for i in items if detect_language(i.question) != i.lang
+        (i.id, i.lang, detect_language(i.question)) for i in any_set if detect_language(i.question) != i.lang
     ]
     assert wrong == []
+
+
+def test_the_heldout_set_shares_no_item_with_the_main_set(items: list[KnownAnswer]) -> None:
+    heldout = load_known_answers(HELDOUT_PATH)
+    assert {i.id for i in heldout} & {i.id for i in items} == set()
+    assert {i.question for i in heldout} & {i.question for i in items} == set()
+    assert sum(not i.answerable for i in heldout) >= 5 and {i.lang for i in heldout} == set(LANGUAGES)
 
 
 def test_size_and_balance(items: list[KnownAnswer]) -> None:
