@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,25 @@ DEFAULT_MAX_TOKENS = 256
 class TransientBackendError(BackendError):
     """The backend failed in a way that may pass (unreachable, timeout, rate limit, server error,
     unusable output). The answer stage may fall back to an extractive answer for these."""
+
+
+class SchemaRefusedError(BackendError):
+    """The server rejected JSON-schema output (``response_format``): some OpenAI-compatible
+    servers and models take only free-form or ``json_object`` replies. :func:`stream_chat` then
+    asks again without it."""
+
+
+# Servers that refused JSON-schema output, by (base URL, model): asked without it from then on,
+# so each answer does not pay for a rejected request first.
+_schema_refused: set[tuple[str, str]] = set()
+_schema_refused_lock = threading.Lock()
+
+
+def _model_key(model: BaseChatModel) -> tuple[str, str]:
+    return (
+        str(getattr(model, "openai_api_base", None) or type(model).__name__),
+        str(getattr(model, "model_name", None) or ""),
+    )
 
 
 def get_chat_model(settings: Settings, backend: str | None = None) -> BaseChatModel:
@@ -122,11 +142,41 @@ def stream_chat(
 
     Errors come out as BackendError (setup problems) or TransientBackendError (may pass).
     ``deadline`` (a ``time.monotonic()`` value) bounds the whole reply, not just each read.
+    A server that rejects the JSON ``schema`` (HTTP 400 naming ``response_format``) is asked
+    again without it, and from then on without it (per base URL and model).
     """
-    chunks = _stream_chunks(
-        model, messages, structured_kwargs(schema), deadline=deadline, base_url=base_url, secrets=secrets
-    )
-    with contextlib.closing(chunks):  # a reader that stops early stops the model too
+    key = _model_key(model)
+    if schema is not None and key in _schema_refused:
+        schema = None
+    texts = _stream_texts(model, messages, structured_kwargs(schema), deadline, base_url, secrets)
+    started = False
+    try:
+        with contextlib.closing(texts):  # a reader that stops early stops the model too
+            for text in texts:
+                started = True
+                yield text
+        return
+    except SchemaRefusedError as exc:
+        if started:  # pragma: no cover - a server refuses a request before it streams anything
+            raise
+        with _schema_refused_lock:
+            _schema_refused.add(key)
+        log.warning("%s; asking without a JSON schema from now on (the prompt still asks for JSON)", exc)
+    texts = _stream_texts(model, messages, {}, deadline, base_url, secrets)
+    with contextlib.closing(texts):
+        yield from texts
+
+
+def _stream_texts(
+    model: BaseChatModel,
+    messages: list[tuple[str, str]],
+    options: dict[str, Any],
+    deadline: float | None,
+    base_url: str | None,
+    secrets: Iterable[str],
+) -> Generator[str, None, None]:
+    chunks = _stream_chunks(model, messages, options, deadline=deadline, base_url=base_url, secrets=secrets)
+    with contextlib.closing(chunks):
         for chunk in chunks:
             text = _chunk_text(chunk)
             if text:
@@ -218,7 +268,24 @@ def _stream_chunks(
     except Exception as exc:
         log.debug("backend call failed: %s", type(exc).__name__)
         # Not chained: the original exception's text may hold a key a server echoed back.
-        raise translate_error(exc, base_url=base_url, secrets=secrets) from None
+        error = translate_error(exc, base_url=base_url, secrets=secrets)
+        if "response_format" in str(options) and _refuses_schema(exc):
+            error = SchemaRefusedError(str(error))
+        raise error from None
+
+
+_SCHEMA_WORDS = re.compile(r"response_format|json_schema|structured output", re.IGNORECASE)
+
+
+def _refuses_schema(exc: BaseException) -> bool:
+    """Whether ``exc`` is an HTTP 400 that names the JSON-schema output request."""
+    try:
+        import openai
+    except ImportError:  # pragma: no cover
+        return False
+    if not isinstance(exc, openai.BadRequestError):
+        return False
+    return bool(_SCHEMA_WORDS.search(f"{exc} {getattr(exc, 'param', '') or ''}"))
 
 
 def translate_error(

@@ -7,13 +7,14 @@ server are produced by tiny misbehaving servers started here.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from pydantic import SecretStr
@@ -195,6 +196,116 @@ def rate_limited_server() -> Iterator[tuple[str, type[_RateLimited]]]:
     yield f"http://127.0.0.1:{server.server_address[1]}/v1", handler
     server.shutdown()
     server.server_close()
+
+
+class _NoSchema(BaseHTTPRequestHandler):
+    """An OpenAI-compatible chat endpoint that rejects JSON-schema output, as some servers and
+    models do, and otherwise streams one fixed JSON reply; it records what each request asked."""
+
+    requests: ClassVar[list[dict[str, Any]]] = []
+    REPLY = '{"answer": "The Hanoi Convention consists of 9 chapters and 71 articles.", "sources": [1], "found": true}'
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+        type(self).requests.append(body)
+        if "response_format" in body:
+            self._send(
+                400,
+                "application/json",
+                json.dumps(
+                    {
+                        "error": {
+                            "message": "Invalid parameter: 'response_format' of type 'json_schema' is not "
+                            "supported with this model.",
+                            "type": "invalid_request_error",
+                            "param": "response_format",
+                            "code": None,
+                        }
+                    }
+                ).encode(),
+            )
+            return
+        chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": body["model"]}
+        events = [
+            {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": part}}]}
+            for part in (self.REPLY[:30], self.REPLY[30:])
+        ]
+        events.append({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        stream = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+        self._send(200, "text/event-stream", stream.encode())
+
+    def _send(self, status: int, kind: str, payload: bytes) -> None:
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def no_schema_server() -> Iterator[tuple[str, type[_NoSchema]]]:
+    handler = type("Handler", (_NoSchema,), {"requests": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_server_without_json_schema_output_is_asked_without_it(
+    no_schema_server: tuple[str, type[_NoSchema]], settings: Settings, retriever: FakeRetriever
+) -> None:
+    url, handler = no_schema_server
+    s = openai_settings(settings, url, check_counts="off")
+    question = "What does the Hanoi Convention consist of?"
+    first = answer(question, settings=s, retriever=retriever)
+    assert first.found and first.fallback is None, (first.text, first.fallback_reason)
+    assert "9 chapters and 71 articles" in first.text
+    assert [(c.file, c.paragraph) for c in first.citations] == [CHAPTERS]
+    assert ["response_format" in r for r in handler.requests] == [True, False]
+    # Remembered for this server and model: the next answer does not pay for a rejected request.
+    second = answer(question, settings=s, retriever=retriever)
+    assert second.found and second.text == first.text
+    assert ["response_format" in r for r in handler.requests] == [True, False, False]
+
+
+def test_other_bad_requests_are_not_retried_without_the_schema(
+    settings: Settings, retriever: FakeRetriever
+) -> None:
+    """A 400 that does not name the schema (here: an unknown parameter) stays a clear error."""
+
+    class Handler(_NoSchema):
+        requests: ClassVar[list[dict[str, Any]]] = []
+
+        def do_POST(self) -> None:
+            type(self).requests.append(
+                json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+            )
+            error = {
+                "error": {
+                    "message": "This model's maximum context length is 8 tokens.",
+                    "type": "invalid_request_error",
+                }
+            }
+            self._send(400, "application/json", json.dumps(error).encode())
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        s = openai_settings(
+            settings, f"http://127.0.0.1:{server.server_address[1]}/v1", llm_fallback="extractive"
+        )
+        with pytest.raises(BackendError, match=r"rejected the request \(HTTP 400\): .*context length"):
+            answer("What does the Hanoi Convention consist of?", settings=s, retriever=retriever)
+        assert len(Handler.requests) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_timeout_is_bounded_and_clear(
