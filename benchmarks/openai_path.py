@@ -1,7 +1,7 @@
 """The ``openai`` backend over the whole known-answers set, against a real OpenAI-compatible server.
 
     .venv/bin/python benchmarks/openai_path.py [--report reports/openai-path] [--compare reports/X]
-                                               [--limit N]
+                                               [--limit N] [--set tests/eval/heldout.jsonl]
 
 No API key reaches this machine, so the ``openai`` backend's evaluation test skips. What can be
 measured here is the path itself: the official ``openai`` client under langchain-openai, structured
@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--report", type=Path, default=PROJECT_ROOT / "reports" / "openai-path")
     parser.add_argument("--compare", type=Path, help="a report folder to compare with (a local run)")
     parser.add_argument("--limit", type=int, help="only the first N items")
+    parser.add_argument("--set", type=Path, help="a known-answers JSONL (default: the main set)")
     args = parser.parse_args()
 
     settings = load_settings()
@@ -62,6 +63,8 @@ def main() -> int:
         command += ["--compare", str(args.compare)]
     if args.limit:
         command += ["--limit", str(args.limit)]
+    if args.set:
+        command += ["--set", str(args.set)]
     try:
         return subprocess.run(command, env=env, check=False).returncode
     finally:
