@@ -7,6 +7,7 @@ server are produced by tiny misbehaving servers started here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -169,36 +170,53 @@ def silent_server() -> Iterator[str]:
     listener.close()
 
 
-class _RateLimited(BaseHTTPRequestHandler):
+class _Stub(BaseHTTPRequestHandler):
+    """A tiny HTTP handler: one way to send a reply, and no logging."""
+
+    def _send(self, status: int, kind: str, payload: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _RateLimited(_Stub):
     hits = 0
 
     def do_POST(self) -> None:
         type(self).hits += 1
         self.rfile.read(int(self.headers.get("content-length", 0)))
         body = b'{"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}'
-        self.send_response(429)
-        self.send_header("content-type", "application/json")
-        self.send_header("retry-after-ms", "10")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(429, "application/json", body, {"retry-after-ms": "10"})
 
-    def log_message(self, *args: Any) -> None:
-        pass
+
+@contextlib.contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 (a free port) running ``handler``; yields its /v1 base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
 def rate_limited_server() -> Iterator[tuple[str, type[_RateLimited]]]:
     handler = type("Handler", (_RateLimited,), {"hits": 0})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", handler
-    server.shutdown()
-    server.server_close()
+    with _serving(handler) as url:
+        yield url, handler
 
 
-class _NoSchema(BaseHTTPRequestHandler):
+class _NoSchema(_Stub):
     """An OpenAI-compatible chat endpoint that rejects JSON-schema output, as some servers and
     models do, and otherwise streams one fixed JSON reply; it records what each request asked."""
 
@@ -234,26 +252,12 @@ class _NoSchema(BaseHTTPRequestHandler):
         stream = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
         self._send(200, "text/event-stream", stream.encode())
 
-    def _send(self, status: int, kind: str, payload: bytes) -> None:
-        self.send_response(status)
-        self.send_header("content-type", kind)
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def no_schema_server() -> Iterator[tuple[str, type[_NoSchema]]]:
     handler = type("Handler", (_NoSchema,), {"requests": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", handler
-    server.shutdown()
-    server.server_close()
+    with _serving(handler) as url:
+        yield url, handler
 
 
 def test_a_server_without_json_schema_output_is_asked_without_it(
@@ -276,7 +280,7 @@ def test_a_server_without_json_schema_output_is_asked_without_it(
 def test_other_bad_requests_are_not_retried_without_the_schema(
     settings: Settings, retriever: FakeRetriever
 ) -> None:
-    """A 400 that does not name the schema (here: an unknown parameter) stays a clear error."""
+    """A 400 that does not name the schema (here: the context is too long) stays a clear error."""
 
     class Handler(_NoSchema):
         requests: ClassVar[list[dict[str, Any]]] = []
@@ -293,19 +297,11 @@ def test_other_bad_requests_are_not_retried_without_the_schema(
             }
             self._send(400, "application/json", json.dumps(error).encode())
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        s = openai_settings(
-            settings, f"http://127.0.0.1:{server.server_address[1]}/v1", llm_fallback="extractive"
-        )
+    with _serving(Handler) as url:
+        s = openai_settings(settings, url, llm_fallback="extractive")
         with pytest.raises(BackendError, match=r"rejected the request \(HTTP 400\): .*context length"):
             answer("What does the Hanoi Convention consist of?", settings=s, retriever=retriever)
-        assert len(Handler.requests) == 1
-    finally:
-        server.shutdown()
-        server.server_close()
+    assert len(Handler.requests) == 1
 
 
 def test_timeout_is_bounded_and_clear(
