@@ -269,7 +269,7 @@ def _stream_chunks(
         log.debug("backend call failed: %s", type(exc).__name__)
         # Not chained: the original exception's text may hold a key a server echoed back.
         error = translate_error(exc, base_url=base_url, secrets=secrets)
-        if "response_format" in str(options) and _refuses_schema(exc):
+        if "response_format" in (options.get("extra_body") or {}) and _refuses_schema(exc):
             error = SchemaRefusedError(str(error))
         raise error from None
 

@@ -179,12 +179,12 @@ def corpus_places(corpus: Corpus) -> frozenset[Place]:
     return cached_for_corpus(corpus, "places", places)
 
 
-def unknown_places(question: str, known: frozenset[Place] | set[Place]) -> list[Mention]:
-    """Where ``question`` names places that are not in ``known`` (:func:`corpus_places`), the
-    first mention of each."""
+def unknown_places(text: str, known: frozenset[Place] | set[Place]) -> list[Mention]:
+    """Where ``text`` (a question or an answer) names places that are not in ``known``
+    (:func:`corpus_places`), the first mention of each."""
     unknown: list[Mention] = []
     seen: set[Place] = set()
-    for mention in mentions(question):
+    for mention in mentions(text):
         if mention.place not in known and mention.place not in seen:
             seen.add(mention.place)
             unknown.append(mention)
