@@ -11,12 +11,18 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# After installing, llama.cpp is built for this CPU when the prebuilt wheel leaves instruction
+# sets unused (AVX-512: prompts read about 1.7x faster; about 5 minutes once, then cached) and a
+# C++ compiler is there; otherwise the prebuilt wheel stays. QA_LLAMA_BUILD=prebuilt skips it
+# (qa/llama_build.py; docs/answering.md, "A faster llama.cpp").
 $(VENV)/.installed-run: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
+	$(PY) -m qa.llama_build auto
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m qa.llama_build auto
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
@@ -44,23 +50,13 @@ eval: $(VENV)/.installed-run
 bench: $(VENV)/.installed-run
 	$(PY) benchmarks/bench.py small
 
-# llama.cpp rebuilt for this machine's CPU (docs/answering.md, "A faster llama.cpp"): the pinned xllamacpp
-# from its source release, with every instruction set the CPU has (the prebuilt wheel stops at
-# AVX2). Needs a C++ compiler; takes about 6 minutes on 2 cores; stays until `make portable` or
-# a new xllamacpp pin. Nothing is downloaded during the build (no BoringSSL, no llguidance).
-XLLAMACPP_VERSION = $(shell $(PY) -c "from importlib.metadata import version; print(version('xllamacpp'))")
+# llama.cpp built for this CPU whatever QA_LLAMA_BUILD says (fails without a C++ compiler),
+# and back to the prebuilt, portable wheel (until the next install with QA_LLAMA_BUILD=auto).
 native: $(VENV)/.installed-run
-	@command -v c++ >/dev/null 2>&1 || { echo "make native needs a C++ compiler (Debian/Ubuntu: apt install g++)"; exit 1; }
-	@command -v cmake >/dev/null 2>&1 || $(PY) -m pip install --quiet "cmake>=3.21"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" NPROC=$$(nproc) \
-	CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_LLGUIDANCE=OFF -DLLAMA_BUILD_BORINGSSL=OFF -DLLAMA_OPENSSL=OFF" \
-	$(PY) -m pip install --force-reinstall --no-deps --no-cache-dir --no-binary xllamacpp \
-	  "xllamacpp==$(XLLAMACPP_VERSION)"
-	$(PY) -c "import xllamacpp; print(xllamacpp.get_system_info())"
+	$(PY) -m qa.llama_build native
 
-# Back to the prebuilt, portable xllamacpp wheel.
 portable: $(VENV)/.installed-run
-	$(PY) -m pip install --force-reinstall --no-deps --only-binary xllamacpp "xllamacpp==$(XLLAMACPP_VERSION)"
+	$(PY) -m qa.llama_build prebuilt
 
 clean:
 	rm -rf .qa-index .pytest_cache .mypy_cache .ruff_cache

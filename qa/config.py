@@ -34,7 +34,7 @@ def _default_index_dir() -> Path:
     return PROJECT_ROOT / ".qa-index"
 
 
-def _default_cache_dir() -> Path:
+def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "qa-bot"
 
@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     )
     local_model: Literal["1.5b", "0.5b"] = "1.5b"
     local_model_path: Path | None = None
-    model_cache_dir: Path = Field(default_factory=_default_cache_dir)
+    model_cache_dir: Path = Field(default_factory=default_cache_dir)
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     llm_threads: int | None = None
@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # brings the system prompt back after another prompt used the slot). Its own default, 8 GiB,
     # let a long-running web chat grow by gigabytes; 0 turns the cache off.
     local_cache_mib: int = Field(default=LOCAL_CACHE_MIB, ge=0, le=65536)
+    # Read at install time (`make run`, `make test`; qa.llama_build): "auto" builds llama.cpp
+    # for this CPU when the prebuilt wheel leaves instruction sets unused and a C++ compiler is
+    # there, "prebuilt" never does, "native" always tries.
+    llama_build: Literal["auto", "native", "prebuilt"] = "auto"
     llm_fallback: Literal["extractive", "none"] = "extractive"
     answer_passages: int = Field(default=3, ge=1, le=20)
     answer_source_chars: int = Field(default=500, ge=100, le=20000)

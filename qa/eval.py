@@ -141,7 +141,7 @@ def machine_description(local_model: bool = False) -> dict[str, str]:
 
 def llama_cpp_build() -> str:
     """The instruction sets of the installed llama.cpp build, e.g. "AVX, AVX2, F16C, FMA, …"."""
-    from qa.local_llm import built_cpu_features
+    from qa.llama_build import built_cpu_features
 
     try:
         return ", ".join(sorted(built_cpu_features()))

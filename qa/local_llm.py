@@ -1,9 +1,10 @@
 """The ``local`` backend: a GGUF model run on the CPU by llama.cpp (through xllamacpp).
 
-xllamacpp is a prebuilt wheel of llama.cpp's own C++ server, so nothing compiles at install
-time, requests are queued thread-safely by the server, JSON-schema output is enforced by
-llama.cpp's grammar sampler, and the same object can listen on HTTP (tests use that as a
-loopback OpenAI-compatible server). The loaded model is kept per process.
+xllamacpp wraps llama.cpp's own C++ server: requests are queued thread-safely by the server,
+JSON-schema output is enforced by llama.cpp's grammar sampler, and the same object can listen on
+HTTP (tests use that as a loopback OpenAI-compatible server). Its prebuilt wheel needs no
+compiler; on a CPU with more than AVX2 the install builds it for that CPU (qa.llama_build).
+The loaded model is kept per process.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 
 from qa.config import LOCAL_CACHE_MIB, Settings
 from qa.errors import BackendError, ModelFileError
+from qa.llama_build import built_cpu_features, cpu_flags, unused_cpu_features
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +128,7 @@ def start_server(
     if missed := unused_cpu_features(cpu_flags(), built_cpu_features()):
         log.info(
             "llama.cpp was built without %s, which this CPU has: `make native` rebuilds it for this CPU "
-            "(reading prompts 1.4x faster on an AVX-512 machine; docs/answering.md, 'A faster llama.cpp')",
+            "(reading prompts 1.7x faster on an AVX-512 machine; docs/answering.md, 'llama.cpp built for this CPU')",
             ", ".join(missed),
         )
     try:
@@ -137,54 +139,6 @@ def start_server(
             "file and its .verified.json so it is assembled again; if it is QA_LOCAL_MODEL_PATH, check "
             "that it is a complete GGUF file."
         ) from exc
-
-
-# Instruction sets llama.cpp can be built for (as its system info names them), and the
-# /proc/cpuinfo flag that says a CPU has each. The prebuilt xllamacpp wheel is built for AVX2.
-_CPU_FEATURES = {
-    "AVX512": "avx512f",
-    "AVX512_VNNI": "avx512_vnni",
-    "AVX512_BF16": "avx512_bf16",
-    "AVX512_VBMI": "avx512vbmi",
-    "AVX_VNNI": "avx_vnni",
-    "AMX_INT8": "amx_int8",
-}
-
-
-def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
-    """The instruction-set flags of this machine's CPU (empty where /proc/cpuinfo is missing)."""
-    try:
-        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "flags":
-            return set(value.split())
-    return set()
-
-
-def llama_cpu_features(system_info: str) -> set[str]:
-    """The CPU features llama.cpp was built with, from its system info ("... AVX2 = 1 | ...")."""
-    features = set()
-    for part in system_info.replace("\n", "|").split("|"):
-        name, _, value = part.rpartition("=")
-        name = name.split(":")[-1].strip()
-        if name and value.strip() == "1":
-            features.add(name)
-    return features
-
-
-def built_cpu_features() -> set[str]:
-    """The CPU features the installed llama.cpp (xllamacpp) was built with."""
-    import xllamacpp
-
-    return llama_cpu_features(xllamacpp.get_system_info())
-
-
-def unused_cpu_features(flags: set[str], built: set[str]) -> list[str]:
-    """The instruction sets this CPU has that llama.cpp was not built for."""
-    return [name for name, flag in _CPU_FEATURES.items() if flag in flags and name not in built]
 
 
 def _to_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:

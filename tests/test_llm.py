@@ -298,34 +298,3 @@ def test_the_prompt_cache_size_reaches_llama_cpp(monkeypatch: pytest.MonkeyPatch
     local_llm.LocalChatModel(model_path="model.gguf")._engine()  # another size, another engine
     assert seen == [64, local_llm.LOCAL_CACHE_MIB] and Settings().local_cache_mib == 64
     assert len(local_llm._engines) == 2
-
-
-# llama.cpp's system info as the prebuilt xllamacpp wheel and `make native` on an AVX-512 machine
-# print it (2026-12-05).
-_PREBUILT_INFO = (
-    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | LLAMAFILE = 1 "
-    "| OPENMP = 1 | REPACK = 1 | "
-)
-_NATIVE_INFO = (
-    "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 "
-    "| AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
-)
-
-
-def test_the_hint_names_the_instruction_sets_llama_cpp_was_not_built_for(tmp_path: Path) -> None:
-    from qa.local_llm import cpu_flags, llama_cpu_features, unused_cpu_features
-
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text(
-        "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse3 avx2 fma avx512f avx512dq "
-        "avx512vbmi avx512_vnni avx512_bf16\n\nprocessor\t: 1\n",
-        encoding="utf-8",
-    )
-    flags = cpu_flags(cpuinfo)
-    assert {"avx2", "avx512f", "avx512_vnni"} <= flags
-    prebuilt = llama_cpu_features(_PREBUILT_INFO)
-    assert "AVX2" in prebuilt and "AVX512" not in prebuilt
-    assert unused_cpu_features(flags, prebuilt) == ["AVX512", "AVX512_VNNI", "AVX512_BF16", "AVX512_VBMI"]
-    assert unused_cpu_features(flags, llama_cpu_features(_NATIVE_INFO)) == []
-    assert unused_cpu_features({"avx2", "fma"}, prebuilt) == []  # an AVX2 CPU: nothing to gain
-    assert cpu_flags(tmp_path / "missing") == set()  # no /proc (macOS, Windows): no hint
