@@ -273,7 +273,7 @@ def status(flags: set[str], info: str | None, version: str) -> str:
     features = llama_cpu_features(info)
     line = f"llama.cpp ({PACKAGE} {version}) built for: {', '.join(sorted(features)) or 'nothing named'}"
     if unused := unused_cpu_features(flags, features):
-        return f"{line}\nthis CPU also has {', '.join(unused)}: `make native` builds llama.cpp for them"
+        return f"{line}\nthis CPU also has {', '.join(unused)}: `python -m qa.llama_build native` builds for them"
     return f"{line}\nthis CPU has no instruction set it could use beyond these"
 
 

@@ -127,7 +127,8 @@ def start_server(
     log.info("Loading local model %s (n_ctx=%d, threads=%d)", path, n_ctx, threads)
     if missed := unused_cpu_features(cpu_flags(), built_cpu_features()):
         log.info(
-            "llama.cpp was built without %s, which this CPU has: `make native` rebuilds it for this CPU "
+            "llama.cpp was built without %s, which this CPU has: `python -m qa.llama_build native` "
+            "(`make native`) builds it for this CPU "
             "(reading prompts 1.7x faster on an AVX-512 machine; docs/answering.md, 'llama.cpp built for this CPU')",
             ", ".join(missed),
         )
