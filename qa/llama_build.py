@@ -26,6 +26,7 @@ import argparse
 import hashlib
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -152,16 +153,53 @@ def installed_system_info() -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def _run(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> bool:
+def _run(
+    cmd: list[str],
+    log: Path,
+    env: dict[str, str] | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> bool:
+    """Run ``cmd`` with its output appended to ``log`` (and each line handed to ``on_line``)."""
     with log.open("a", encoding="utf-8") as out:
         out.write(f"$ {' '.join(cmd)}\n")
         out.flush()
-        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, check=False)
-    return proc.returncode == 0
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, errors="replace"
+        )
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                out.write(line)
+                if on_line is not None:
+                    on_line(line)
+            return proc.wait() == 0
+        finally:
+            if proc.poll() is None:  # interrupted: stop the build too
+                proc.kill()
+                proc.wait()
 
 
-def build_wheel(version: str, dest: Path, log: Path) -> Path | None:
-    """Build the pinned xllamacpp from its source release for this CPU into ``dest``; None on failure."""
+# CMake's progress lines ("[ 42%] Building CXX object ...") in the verbose build output.
+_PERCENT = re.compile(r"^\s*\[\s*(\d{1,3})%\]")
+
+
+def build_percent(line: str) -> int | None:
+    """The percentage a line of the build's output reports, if it is one of CMake's progress lines."""
+    match = _PERCENT.match(line)
+    return int(match.group(1)) if match else None
+
+
+# After CMake's 100 %, the Python extension is compiled (about 2 of the 5 minutes here).
+EXTENSION_STAGE = "compiling the Python extension"
+
+
+def build_wheel(
+    version: str, dest: Path, log: Path, progress: Callable[[int | None, str], None] | None = None
+) -> Path | None:
+    """Build the pinned xllamacpp from its source release for this CPU into ``dest``; None on failure.
+
+    ``progress`` gets CMake's percentage and the stage as the build reports them (no percentage
+    for the last stage, the Python extension)."""
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
     if shutil.which("cmake", path=env["PATH"]) is None and not _run(
@@ -169,11 +207,43 @@ def build_wheel(version: str, dest: Path, log: Path) -> Path | None:
     ):
         return None
     env.update({"CMAKE_ARGS": CMAKE_ARGS, "NPROC": str(os.cpu_count() or 1)})
-    cmd = [*_python(), "wheel", "--no-deps", "--no-cache-dir", "--no-binary", PACKAGE, "-w", str(dest)]
-    if not _run([*cmd, f"{PACKAGE}=={version}"], log, env):
+
+    def on_line(line: str) -> None:
+        if progress is None:
+            return
+        if (percent := build_percent(line)) is not None:
+            progress(percent, "compiling llama.cpp")
+        elif "Cythonizing" in line:
+            progress(None, EXTENSION_STAGE)
+
+    cmd = [*_python(), "wheel", "-v", "--no-deps", "--no-cache-dir", "--no-binary", PACKAGE, "-w", str(dest)]
+    if not _run([*cmd, f"{PACKAGE}=={version}"], log, env, on_line):
         return None
     wheels = sorted(dest.glob(f"{PACKAGE}-*.whl"))
     return wheels[0] if wheels else None
+
+
+def build_wheel_showing_progress(version: str, dest: Path, log: Path) -> Path | None:
+    """:func:`build_wheel` with a progress bar on standard error (a line at the end when it is no terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("configuring", total=100)
+
+        def show(percent: int | None, stage: str) -> None:
+            # Never 100 before the wheel is there: rich stops the clock of a finished task, and
+            # CMake reports 100 % for a small target first, then for the whole of llama.cpp.
+            bar.update(task, description=stage, completed=99 if percent is None else min(percent, 99))
+
+        return build_wheel(version, dest, log, show)
 
 
 def install_wheel(wheel: Path, log: Path) -> bool:
@@ -189,7 +259,7 @@ def install_prebuilt(version: str, log: Path) -> bool:
 class Steps:
     """What :func:`ensure` does to the world; tests replace them."""
 
-    build: Callable[[str, Path, Path], Path | None] = build_wheel
+    build: Callable[[str, Path, Path], Path | None] = build_wheel_showing_progress
     install: Callable[[Path, Path], bool] = install_wheel
     install_prebuilt: Callable[[str, Path], bool] = install_prebuilt
     system_info: Callable[[], str | None] = installed_system_info

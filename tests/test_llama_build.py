@@ -16,6 +16,8 @@ import pytest
 
 from qa.llama_build import (
     Steps,
+    _run,
+    build_percent,
     cpu_flags,
     cpu_key,
     ensure,
@@ -253,3 +255,36 @@ def test_a_bad_setting_is_named_and_the_install_goes_on(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "QA_LLAMA_BUILD" in proc.stderr and "Keeping the prebuilt llama.cpp" in proc.stderr
     assert not (tmp_path / "wheels").exists()
+
+
+def test_the_build_progress_is_read_from_cmake_lines() -> None:
+    # Lines as `pip wheel -v` shows the build's output (2026-12-07).
+    assert build_percent("  [ 46%] Building CXX object src/CMakeFiles/llama.dir/llama-memory.cpp.o") == 46
+    assert build_percent("  [100%] Linking CXX static library libllama-common-base.a") == 100
+    assert build_percent("[  0%] Building C object ggml/src/CMakeFiles/ggml-base.dir/ggml.c.o") == 0
+    assert build_percent("  -- Configuring done (2.1s)") is None
+    assert build_percent("  [12/345] Building CXX object x.o") is None  # Ninja's counter: no percentage
+
+
+def test_a_step_logs_its_output_and_hands_over_each_line(tmp_path: Path) -> None:
+    log, seen = tmp_path / "build.log", []
+    script = "import sys; print('[ 10%] a'); print('[ 90%] b'); sys.exit(3)"
+    assert not _run([sys.executable, "-c", script], log, None, seen.append)
+    assert [build_percent(line) for line in seen] == [10, 90]
+    assert "[ 90%] b" in log.read_text(encoding="utf-8")
+    assert _run([sys.executable, "-c", "print('ok')"], log)
+    assert log.read_text(encoding="utf-8").count("$ ") == 2  # appended, each command named
+
+
+def test_an_interrupted_step_stops_its_process(tmp_path: Path) -> None:
+    pids: list[int] = []
+
+    def interrupt(line: str) -> None:
+        pids.append(int(line))
+        raise KeyboardInterrupt
+
+    script = "import os, time; print(os.getpid(), flush=True); time.sleep(120)"
+    with pytest.raises(KeyboardInterrupt):
+        _run([sys.executable, "-c", script], tmp_path / "build.log", None, interrupt)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)
