@@ -14,7 +14,7 @@ $(PY):
 # After installing, llama.cpp is built for this CPU when the prebuilt wheel leaves instruction
 # sets unused (AVX-512: prompts read about 1.7x faster; about 5 minutes once, then cached) and a
 # C++ compiler is there; otherwise the prebuilt wheel stays. QA_LLAMA_BUILD=prebuilt skips it
-# (qa/llama_build.py; docs/answering.md, "A faster llama.cpp").
+# (qa/llama_build.py; docs/answering.md, "llama.cpp built for this CPU").
 $(VENV)/.installed-run: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	$(PY) -m qa.llama_build auto

@@ -112,7 +112,8 @@ class Plan:
 
 
 def plan(mode: Mode, unused: Sequence[str], compiler: str | None) -> Plan:
-    """Whether to build llama.cpp for this CPU, and why (or why not)."""
+    """Whether to build llama.cpp for this CPU, and why (or why not). ``auto`` and ``native``
+    decide alike; only the setting ``prebuilt`` says no where they would say yes."""
     if not unused:
         return Plan(False, "llama.cpp already uses every instruction set this CPU has")
     if mode == "prebuilt":
@@ -285,10 +286,7 @@ def ensure(
     info = steps.system_info()
     built = llama_cpu_features(info or "")
     unused = unused_cpu_features(flags, built)
-    if mode == "native" and unused == [] and info is not None:
-        say(f"llama.cpp {version} already uses every instruction set this CPU has")
-        return True
-    decision = plan("auto" if mode == "native" else mode, unused, compiler)
+    decision = plan(mode, unused, compiler)
     if not decision.build:
         say(decision.reason)
         return not unused
