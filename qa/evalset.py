@@ -35,6 +35,9 @@ DEFAULT_PATH = PROJECT_ROOT / "tests" / "eval" / "known_answers.jsonl"
 # of them: run once to see how the figures of the main set carry over to new questions
 # (``qa eval --set tests/eval/heldout.jsonl``; docs/evaluation.md).
 HELDOUT_PATH = PROJECT_ROOT / "tests" / "eval" / "heldout.jsonl"
+# A second held-out set, written on 2026-12-07 (afternoon) from the articles alone and committed
+# before any run on it, to judge ranking changes that the first one had been used to look at.
+FRESH_PATH = PROJECT_ROOT / "tests" / "eval" / "fresh.jsonl"
 LANGUAGES = ("en", "de", "fr", "sv", "nl")
 Lang = Literal["en", "de", "fr", "sv", "nl"]
 

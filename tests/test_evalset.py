@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from qa.corpus import Corpus
 from qa.evalset import (
+    FRESH_PATH,
     HELDOUT_PATH,
     LANGUAGES,
     KnownAnswer,
@@ -24,10 +26,12 @@ MIN_FOLLOW_UPS = 5
 MIN_PER_LANGUAGE = 8
 
 
-@pytest.fixture(scope="module", params=["known_answers", "heldout"])
+@pytest.fixture(scope="module", params=["known_answers", "heldout", "fresh"])
 def any_set(request: pytest.FixtureRequest, items: list[KnownAnswer]) -> list[KnownAnswer]:
-    """The main set and the held-out one: both must be well-formed and grounded in the articles."""
-    return items if request.param == "known_answers" else load_known_answers(HELDOUT_PATH)
+    """The main set and the two held-out ones: all must be well-formed and grounded in the articles."""
+    if request.param == "known_answers":
+        return items
+    return load_known_answers(HELDOUT_PATH if request.param == "heldout" else FRESH_PATH)
 
 
 def test_every_evidence_phrase_is_in_exactly_one_content_paragraph(
@@ -65,10 +69,12 @@ def test_question_language_is_what_the_detector_says(any_set: list[KnownAnswer])
     assert wrong == []
 
 
-def test_the_heldout_set_shares_no_item_with_the_main_set(items: list[KnownAnswer]) -> None:
-    heldout = load_known_answers(HELDOUT_PATH)
-    assert {i.id for i in heldout} & {i.id for i in items} == set()
-    assert {i.question for i in heldout} & {i.question for i in items} == set()
+@pytest.mark.parametrize("path", [HELDOUT_PATH, FRESH_PATH], ids=["heldout", "fresh"])
+def test_a_heldout_set_shares_no_item_with_the_other_sets(items: list[KnownAnswer], path: Path) -> None:
+    heldout = load_known_answers(path)
+    others = [*items, *(i for p in (HELDOUT_PATH, FRESH_PATH) if p != path for i in load_known_answers(p))]
+    assert {i.id for i in heldout} & {i.id for i in others} == set()
+    assert {i.question for i in heldout} & {i.question for i in others} == set()
     assert sum(not i.answerable for i in heldout) >= 5 and {i.lang for i in heldout} == set(LANGUAGES)
 
 
