@@ -1,13 +1,14 @@
 """The local LLM as a reranker of the top 5 paragraphs (``QA_RERANK=llm``), and as an answerability signal.
 
-    .venv/bin/python benchmarks/llm_rerank.py [--cache FILE] [--limit N]
+    .venv/bin/python benchmarks/llm_rerank.py [--cache FILE] [--limit N] [--unit excerpt|sentence]
 
 For every item of the known-answer set (answerable and unanswerable; follow-ups by their
 standalone form), ``qa.search`` gives the top 5 paragraphs. The bundled 1.5B model then reads
 each paragraph (the same excerpt the answer prompt would show) with the question and is asked
 whether the paragraph states the answer; its judgement is the probability of "yes" against
 "no" in the first token it would write (llama.cpp's top log-probabilities; one token, greedy,
-nothing else generated). The prompts and the reading of the judgement are ``qa.rerank``'s. Scores are cached in FILE (default ``reports/llm-rerank/scores.jsonl``;
+nothing else generated; ``--unit sentence``: only the paragraph's sentence that matched the
+question best, a third of the tokens to read). The prompts and the reading of the judgement are ``qa.rerank``'s. Scores are cached in FILE (default ``reports/llm-rerank/scores.jsonl``;
 an interrupted run resumes).
 
 Printed, on the answerable items (whole set and the odd/even halves): recall@1 and MRR of the
@@ -36,6 +37,7 @@ from typing import Any
 from qa.answering import excerpt
 from qa.config import PROJECT_ROOT, Settings
 from qa.evalset import DEFAULT_PATH, first_hit_rank, load_known_answers
+from qa.index import split_sentences
 from qa.llm import first_token_alternatives
 from qa.local_llm import LocalChatModel
 from qa.prompts import render
@@ -57,7 +59,7 @@ def judge(model: LocalChatModel, question: str, passage: str) -> tuple[float, fl
     return yes_probability(alternatives), time.perf_counter() - start
 
 
-def collect(settings: Settings, path: Path, limit: int | None) -> list[dict[str, Any]]:
+def collect(settings: Settings, path: Path, limit: int | None, unit: str = "excerpt") -> list[dict[str, Any]]:
     items = load_known_answers(DEFAULT_PATH)[:limit]
     done: dict[str, dict[str, Any]] = {}
     if path.exists():
@@ -81,9 +83,12 @@ def collect(settings: Settings, path: Path, limit: int | None) -> list[dict[str,
         scored = []
         for p in passages:
             full = retriever.corpus.paragraph(p.file, p.paragraph).text
-            prob, seconds = judge(
-                model, item.retrieval_query, excerpt(full, p.sentence, settings.answer_source_chars)
-            )
+            if unit == "sentence":
+                sentences = split_sentences(full)
+                shown = sentences[min(p.sentence or 0, len(sentences) - 1)]
+            else:
+                shown = excerpt(full, p.sentence, settings.answer_source_chars)
+            prob, seconds = judge(model, item.retrieval_query, shown)
             scored.append(
                 {
                     "file": p.file,
@@ -173,9 +178,10 @@ def main() -> None:
     parser.add_argument(
         "--answers", type=Path, default=None, help="also run the answers into this report folder"
     )
+    parser.add_argument("--unit", choices=["excerpt", "sentence"], default="excerpt")
     args = parser.parse_args()
     settings = Settings().model_copy(update={"llm": "local"})
-    report(collect(settings, args.cache, args.limit))
+    report(collect(settings, args.cache, args.limit, args.unit))
 
 
 if __name__ == "__main__":
