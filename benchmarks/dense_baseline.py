@@ -3,9 +3,9 @@ ranking (``qa.search``), on the known-answers set and on the two held-out sets.
 
     .venv/bin/python benchmarks/dense_baseline.py
 
-The held-out sets (``tests/eval/heldout.jsonl``, ``tests/eval/fresh.jsonl``) were written after every retrieval technique had
-been chosen on the main set; if the shipped ranking had been fitted to the main set's questions,
-its gain over the plain baseline would shrink there. Printed: recall@1, recall@5 and MRR of both
+The held-out sets (``tests/eval/heldout.jsonl``, ``tests/eval/fresh.jsonl``) were written after
+every retrieval technique had been chosen on the main set; if the shipped ranking had been
+fitted to the main set's questions, its gain over the plain baseline would shrink there. Printed: recall@1, recall@5 and MRR of both
 rankings on the answerable items of each set. Uses the index of the current settings.
 """
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from common import append_row, read_rows
-from pivot_index import _print, ranks
+from pivot_index import _order, _print, ranks, shipped_scores
 
 from qa import rank
 from qa.config import PROJECT_ROOT, Settings
@@ -53,6 +53,11 @@ def parse_questions(reply: str) -> list[str]:
     return [line for line in lines if len(line) > 8 and line.endswith("?")]
 
 
+def target_language(paragraph: Paragraph, lang: str) -> str:
+    """``lang``, or the paragraph's own language for "own"."""
+    return paragraph.lang if lang == "own" else lang
+
+
 def generate_all(
     paragraphs: list[Paragraph], languages: list[str], count: int, settings: Settings, path: Path
 ) -> dict[tuple[str, str], list[str]]:
@@ -60,21 +65,16 @@ def generate_all(
     from qa.llm import get_chat_model, stream_chat
 
     done = read_rows(path)
-    todo = [
-        (p, p.lang if lang == "own" else lang)
-        for lang in languages
-        for p in paragraphs
-        if f"{p.content_hash}:{p.lang if lang == 'own' else lang}" not in done
-    ]
+    wanted = [(p, target_language(p, lang)) for lang in languages for p in paragraphs]
+    todo = [(p, lang) for p, lang in wanted if f"{p.content_hash}:{lang}" not in done]
     if todo:
+        template = PROMPT.read_text(encoding="utf-8")
         model = get_chat_model(settings)
         if hasattr(model, "max_tokens"):
             model.max_tokens = 400
         for n, (paragraph, lang) in enumerate(todo, start=1):
             t = time.perf_counter()
-            prompt = PROMPT.read_text(encoding="utf-8").format(
-                count=count, language=language_name(lang), text=paragraph.text
-            )
+            prompt = template.format(count=count, language=language_name(lang), text=paragraph.text)
             reply = "".join(stream_chat(model, [("user", prompt)]))
             row = {
                 "id": f"{paragraph.content_hash}:{lang}",
@@ -126,7 +126,7 @@ def main() -> None:
         owners: list[int] = []
         for i, p in enumerate(paragraphs):
             for lang in languages:
-                for q in generated.get((p.content_hash, p.lang if lang == "own" else lang), []):
+                for q in generated.get((p.content_hash, target_language(p, lang)), []):
                     questions.append(q)
                     owners.append(i)
         print(f"{len(questions)} generated questions for {len(paragraphs)} paragraphs")
@@ -138,18 +138,11 @@ def main() -> None:
         rows: dict[str, dict[str, list[tuple[str, int, str]]]] = {}
 
         def put(name: str, item_id: str, values: np.ndarray) -> None:
-            order = np.argsort(-values, kind="stable")[:5]
-            rows.setdefault(name, {})[item_id] = [(keys[i][0], keys[i][1], texts[i]) for i in order]
+            rows.setdefault(name, {})[item_id] = _order(values, keys, texts)
 
         for item in items:
             question = item.retrieval_query
-            found = retriever.search(question, k=settings.max_k)
-            base = np.full(len(keys), np.nan, dtype=np.float32)
-            shipped_rank = np.full(len(keys), len(keys), dtype=np.float32)
-            for position, p in enumerate(found, start=1):
-                i = keys.index((p.file, p.paragraph))
-                base[i], shipped_rank[i] = p.score, position
-            shipped = zscores(np.where(np.isnan(base), np.nanmin(base), base))
+            shipped, shipped_rank = shipped_scores(retriever, question, keys, settings.max_k)
             put("shipped", item.id, shipped)
             cos = vectors @ embedder.embed_query_array(question)
             for kind, values in (("plain", cos), ("corrected", 2 * cos - hub)):

@@ -142,6 +142,20 @@ def encode(retriever: Retriever, question: str) -> Query:
     return np.asarray(embedder.embed_query_array(question), dtype=np.float32), embedder.sparse_query(question)
 
 
+def shipped_scores(
+    retriever: Retriever, question: str, keys: list[tuple[str, int]], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`qa.search`'s ranking as one value per paragraph of ``keys``: its scores standardised (a
+    paragraph it did not return gets the lowest), and its positions (1 = first; the number of
+    paragraphs for one it did not return)."""
+    base = np.full(len(keys), np.nan, dtype=np.float32)
+    positions = np.full(len(keys), len(keys), dtype=np.float32)
+    for position, p in enumerate(retriever.search(question, k=k), start=1):
+        i = keys.index((p.file, p.paragraph))
+        base[i], positions[i] = p.score, position
+    return zscores(np.where(np.isnan(base), np.nanmin(base), base)), positions
+
+
 def ranks(values: np.ndarray) -> np.ndarray:
     """1 for the best value, 2 for the next…"""
     out = np.empty(len(values))
@@ -188,13 +202,7 @@ def main() -> None:
 
         for item in items:
             question = item.retrieval_query
-            found = retriever.search(question, k=settings.max_k)
-            base = np.full(len(keys), np.nan, dtype=np.float32)
-            shipped_rank = np.full(len(keys), len(keys), dtype=np.float32)  # search's own order
-            for position, p in enumerate(found, start=1):
-                i = keys.index((p.file, p.paragraph))
-                base[i], shipped_rank[i] = p.score, position
-            shipped = zscores(np.where(np.isnan(base), np.nanmin(base), base))
+            shipped, shipped_rank = shipped_scores(retriever, question, keys, settings.max_k)
             put("shipped", item, shipped)
             query = encode(retriever, question)
             by_lang = {lang: pivot.scores(query) for lang, pivot in versions.items()}
