@@ -59,7 +59,7 @@ def main() -> None:
         sparse_docs = embedder.sparse_documents(texts)
         split = [split_sentences(p.text) for p in paragraphs]
         kinds = {
-            "sentences (replica of shipped)": [s for s in split],
+            "sentences (replica of shipped)": split,
             "windows of two": [windows(s) for s in split],
             "sentences + windows": [s + (windows(s) if len(s) > 1 else []) for s in split],
         }
