@@ -8,8 +8,12 @@ each paragraph (the same excerpt the answer prompt would show) with the question
 whether the paragraph states the answer; its judgement is the probability of "yes" against
 "no" in the first token it would write (llama.cpp's top log-probabilities; one token, greedy,
 nothing else generated; ``--unit sentence``: only the paragraph's sentence that matched the
-question best, a third of the tokens to read). The prompts and the reading of the judgement are ``qa.rerank``'s. Scores are cached in FILE (default ``reports/llm-rerank/scores.jsonl``;
-an interrupted run resumes).
+question best; these articles write long sentences, so that is 78% of the excerpt's characters,
+see ``--lengths``). The prompts and the reading of the judgement are ``qa.rerank``'s. Scores are
+cached in FILE (default ``reports/llm-rerank/scores.jsonl``; an interrupted run resumes).
+``--lengths`` prints, without the model, how many characters each unit shows per judgement;
+``--cost N`` times, over the first N questions, the five shipped judgements against one request
+that shows the five excerpts numbered (what a listwise judge would read; its answer is not used).
 
 Printed, on the answerable items (whole set and the odd/even halves): recall@1 and MRR of the
 shipped order, of the LLM's order alone, and of the two fused by reciprocal rank (k = 60, the
@@ -59,6 +63,47 @@ def judge(model: LocalChatModel, question: str, passage: str) -> tuple[float, fl
     return yes_probability(alternatives), time.perf_counter() - start
 
 
+def shown_text(retriever: Any, settings: Settings, passage: Any, unit: str) -> tuple[str, str]:
+    """A retrieved passage's whole paragraph and what the judge is shown of it under ``unit``."""
+    full = retriever.corpus.paragraph(passage.file, passage.paragraph).text
+    if unit == "sentence":
+        sentences = split_sentences(full)
+        return full, sentences[min(passage.sentence or 0, len(sentences) - 1)]
+    return full, excerpt(full, passage.sentence, settings.answer_source_chars)
+
+
+def lengths(settings: Settings) -> None:
+    """Characters shown per judgement, by unit, over the top 5 of every item (no model)."""
+    retriever = get_retriever(settings)
+    shown: dict[str, list[int]] = {"excerpt": [], "sentence": []}
+    for item in load_known_answers(DEFAULT_PATH):
+        for p in retriever.search(item.retrieval_query, K):
+            for unit, sizes in shown.items():
+                sizes.append(len(shown_text(retriever, settings, p, unit)[1]))
+    for unit, sizes in shown.items():
+        print(
+            f"{unit:8s} characters per judgement: p50 {statistics.median(sizes):.0f}, mean {statistics.mean(sizes):.0f}"
+        )
+    print(f"sentence / excerpt: {sum(shown['sentence']) / sum(shown['excerpt']):.2f} of the characters")
+
+
+def cost(settings: Settings, n: int) -> None:
+    """Seconds for the five shipped judgements of a question against one listwise request."""
+    from common import percentiles
+
+    retriever = get_retriever(settings)
+    model = LocalChatModel.from_settings(settings)
+    pointwise, listwise = [], []
+    for item in [k for k in load_known_answers(DEFAULT_PATH) if not k.history][:n]:
+        shown = [shown_text(retriever, settings, p, "excerpt")[1] for p in retriever.search(item.question, K)]
+        pointwise.append(sum(judge(model, item.question, text)[1] for text in shown))
+        numbered = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(shown, start=1))
+        listwise.append(judge(model, item.question, numbered)[1])
+    for name, seconds in (("five judgements", pointwise), ("one listwise request", listwise)):
+        p50, p95 = percentiles(seconds)
+        print(f"{name:20s} p50 {p50:.2f} s, p95 {p95:.2f} s ({len(seconds)} questions)")
+
+
 def collect(settings: Settings, path: Path, limit: int | None, unit: str = "excerpt") -> list[dict[str, Any]]:
     items = load_known_answers(DEFAULT_PATH)[:limit]
     done: dict[str, dict[str, Any]] = {}
@@ -82,12 +127,7 @@ def collect(settings: Settings, path: Path, limit: int | None, unit: str = "exce
         passages = retriever.search(item.retrieval_query, K)
         scored = []
         for p in passages:
-            full = retriever.corpus.paragraph(p.file, p.paragraph).text
-            if unit == "sentence":
-                sentences = split_sentences(full)
-                shown = sentences[min(p.sentence or 0, len(sentences) - 1)]
-            else:
-                shown = excerpt(full, p.sentence, settings.answer_source_chars)
+            full, shown = shown_text(retriever, settings, p, unit)
             prob, seconds = judge(model, item.retrieval_query, shown)
             scored.append(
                 {
@@ -175,12 +215,17 @@ def main() -> None:
         "--cache", type=Path, default=PROJECT_ROOT / "reports" / "llm-rerank" / "scores.jsonl"
     )
     parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument(
-        "--answers", type=Path, default=None, help="also run the answers into this report folder"
-    )
     parser.add_argument("--unit", choices=["excerpt", "sentence"], default="excerpt")
+    parser.add_argument("--lengths", action="store_true", help="only the characters each unit shows")
+    parser.add_argument("--cost", type=int, metavar="N", help="only time five judgements against one request")
     args = parser.parse_args()
     settings = Settings().model_copy(update={"llm": "local"})
+    if args.lengths:
+        lengths(settings)
+        return
+    if args.cost:
+        cost(settings, args.cost)
+        return
     report(collect(settings, args.cache, args.limit, args.unit))
 
 
