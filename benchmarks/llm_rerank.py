@@ -1,6 +1,6 @@
 """The local LLM as a reranker of the top 5 paragraphs (``QA_RERANK=llm``), and as an answerability signal.
 
-    .venv/bin/python benchmarks/llm_rerank.py [--cache FILE] [--limit N] [--unit excerpt|sentence]
+    .venv/bin/python benchmarks/llm_rerank.py [--cache FILE] [--limit N] [--unit excerpt|sentence] [--lengths | --cost N]
 
 For every item of the known-answer set (answerable and unanswerable; follow-ups by their
 standalone form), ``qa.search`` gives the top 5 paragraphs. The bundled 1.5B model then reads
