@@ -223,7 +223,7 @@ def main() -> None:
     if args.lengths:
         lengths(settings)
         return
-    if args.cost:
+    if args.cost is not None:
         cost(settings, args.cost)
         return
     report(collect(settings, args.cache, args.limit, args.unit))

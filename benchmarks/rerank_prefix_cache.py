@@ -17,11 +17,11 @@ For the first N questions of the known-answer set without history (optionally in
 the top 5 paragraphs are judged with the shipped prompts in a fresh llama.cpp server (the
 bundled model, the pipeline's settings). Prints the seconds per question (five judgements, p50
 and mean) and the prompt tokens read per judgement (primer and judgement), and writes each
-judgement's top log-probabilities of "yes" and "no" to FILE. ``--compare`` counts the judgements
-two such files share that are bit-for-bit the same (``--fixed``: every paragraph shown as the
-same excerpt whatever the question, from its first sentence, so no two prompts share part of
-a passage): a layout that passes the repeatability
-promise gives the same figures whatever was asked before, so forward and reverse runs must agree.
+judgement's top log-probabilities of "yes" and "no" to FILE. With ``--fixed``, every paragraph
+is shown as the same excerpt whatever the question (from its first sentence), so two prompts
+never hold different excerpts of one paragraph. ``--compare`` counts the judgements two such
+files share that are bit-for-bit the same: a layout that keeps the repeatability promise gives
+the same figures whatever was asked before, so forward and reverse runs must agree.
 """
 
 from __future__ import annotations
@@ -38,30 +38,24 @@ CUT = "Question:"  # where the passage part of the rerank prompt ends (prompts/r
 
 
 def run(layout: str, n: int, reverse: bool, fixed: bool, out: Path) -> None:
-    import xllamacpp
-
     from qa.answering import excerpt, full_paragraph
     from qa.config import load_settings
     from qa.evalset import load_known_answers
-    from qa.local_llm import DEFAULT_CTX, default_threads, prefix_request
+    from qa.local_llm import DEFAULT_CTX, default_threads, prefix_request, start_server
     from qa.local_model import model_path
     from qa.prompts import render
     from qa.retrieve import get_retriever
 
     settings = load_settings()
     retriever = get_retriever(settings)
-    params = xllamacpp.CommonParams()
-    params.model.path = str(model_path(settings))
-    params.n_ctx = DEFAULT_CTX
-    params.n_parallel = 1
-    params.cpuparams.n_threads = params.cpuparams_batch.n_threads = default_threads(settings)
-    params.hostnames = ["127.0.0.1"]
-    params.port = 0
-    params.sampling.temp = 0.0
-    params.sampling.top_k = 1
-    params.verbosity = 0
-    params.cache_ram_mib = settings.local_cache_mib
-    server = xllamacpp.Server(params)
+    server = start_server(  # the backend's own llama.cpp server, not its per-process shared one
+        model_path(settings),
+        n_ctx=DEFAULT_CTX,
+        threads=default_threads(settings),
+        port=0,
+        api_key=None,
+        cache_mib=settings.local_cache_mib,
+    )
     system = render("rerank_system")
     items = [k for k in load_known_answers() if not k.history][:n]
     per_question, tokens, judgements = [], [], []
