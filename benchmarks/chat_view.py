@@ -87,9 +87,10 @@ def main() -> None:
             yield answers[question].text
             yield answers[question]
 
-        app = build_app(
-            settings, stream_fn=stream, answer_fn=lambda q, _h=None: answers[q], corpus_fn=lambda: corpus
-        )
+        def answer(question: str, _history: Any = None) -> Answer:
+            return answers[question]
+
+        app = build_app(settings, stream_fn=stream, answer_fn=answer, corpus_fn=lambda: corpus)
         app.launch(**launch_options(settings, server_port=free_port(), prevent_thread_lock=True, quiet=True))
         out_of_view: list[str] = []
         heights: list[float] = []

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from qa.answering import full_paragraph
 from qa.config import load_settings
+from qa.embeddings import TextEmbedder
 from qa.evalset import is_hit, load_known_answers
 from qa.grounding import prune_citations, support_score
 from qa.index import split_sentences
@@ -81,7 +82,7 @@ class Dense:
     """e5: the question and answer together as a query, each shown source scored by its best
     sentence; cited sources within ``margin`` of the best are kept, else the best replaces them."""
 
-    def __init__(self, embedder: object, margin: float, *, with_question: bool = True) -> None:
+    def __init__(self, embedder: TextEmbedder, margin: float, *, with_question: bool = True) -> None:
         self.embedder = embedder
         self.margin = margin
         self.with_question = with_question
@@ -172,15 +173,15 @@ def main() -> None:
         "precision (right answers)",
         "recall (right)",
     )
-    for name, t in tallies.items():
+    for name, tally in tallies.items():
         share = lambda a, b: f"{a / b:.3f}" if b else "-"  # noqa: E731
         table.add_row(
             name,
-            share(t["all"][1], t["all"][0]),
-            share(t["all"][3], t["all"][2]),
-            f"{share(t['odd'][1], t['odd'][0])} / {share(t['even'][1], t['even'][0])}",
-            share(t["right"][1], t["right"][0]),
-            share(t["right"][3], t["right"][2]),
+            share(tally["all"][1], tally["all"][0]),
+            share(tally["all"][3], tally["all"][2]),
+            f"{share(tally['odd'][1], tally['odd'][0])} / {share(tally['even'][1], tally['even'][0])}",
+            share(tally["right"][1], tally["right"][0]),
+            share(tally["right"][3], tally["right"][2]),
         )
     console.print(table)
     console.print(f"answers scored: {tallies['shipped']['all'][2]} (right: {tallies['shipped']['right'][2]})")

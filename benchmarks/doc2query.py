@@ -30,6 +30,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from common import append_row, read_rows
@@ -76,7 +77,7 @@ def generate_all(
             t = time.perf_counter()
             prompt = template.format(count=count, language=language_name(lang), text=paragraph.text)
             reply = "".join(stream_chat(model, [("user", prompt)]))
-            row = {
+            row: dict[str, Any] = {
                 "id": f"{paragraph.content_hash}:{lang}",
                 "label": paragraph.label,
                 "lang": lang,

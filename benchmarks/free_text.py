@@ -68,7 +68,7 @@ def main() -> None:
         return parse(raw)
 
     answering.build_messages = text_messages
-    answering.answer_schema = lambda n_sources: None  # no grammar: plain text
+    answering.answer_schema = lambda n_sources: None  # type: ignore[assignment,return-value]  # no grammar: plain text
     answering.parse_reply = text_reply
     evaluate_local(args.report or PROJECT_ROOT / "reports" / "free-text", args.limit)
 

@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 from common import percentiles
 from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
@@ -82,8 +83,12 @@ def main() -> None:
     )
     base_url = server.listening_address + "/v1"
     remote = ChatOpenAI(
-        model="bundled-gguf", api_key=key, base_url=base_url, temperature=0, max_completion_tokens=256
-    )  # type: ignore[arg-type]
+        model="bundled-gguf",
+        api_key=SecretStr(key),
+        base_url=base_url,
+        temperature=0,
+        max_completion_tokens=256,
+    )
     http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=120)
 
     def request_of(messages: list[tuple[str, str]]) -> dict[str, Any]:

@@ -111,7 +111,7 @@ class MultiQuery:
         elif variant == "translated":
             queries = {lang: [own[lang] or question] for lang in langs}
         elif variant.startswith("both"):
-            queries = {lang: [question] + ([own[lang]] if own[lang] else []) for lang in langs}
+            queries = {lang: [question, *([own_text] if (own_text := own[lang]) else [])] for lang in langs}
         else:
             queries = {lang: [question, *others] for lang in langs}
         mode = "max" if variant.endswith("max") or variant in ("base", "translated") else "mean"

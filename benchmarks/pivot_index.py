@@ -85,7 +85,7 @@ def translate_all(
                 language=language_name(lang),
             )
             text = _unwrap("".join(stream_chat(model, [("user", prompt)])))
-            row = {
+            row: dict[str, Any] = {
                 "id": f"{paragraph.content_hash}:{lang}",
                 "label": paragraph.label,
                 "lang": lang,

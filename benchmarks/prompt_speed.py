@@ -35,7 +35,7 @@ def measure(config: dict[str, object], n: int) -> str:
 
     settings = load_settings()
     retriever = get_retriever(settings)
-    prompts = []
+    prompts: list[list[dict[str, str]]] = []
     for item in [k for k in load_known_answers() if not k.history][:n]:
         passages = retriever.search(item.question, settings.top_k)[: settings.answer_passages]
         messages = build_messages(item.question, passages, item.lang, settings.answer_source_chars)
@@ -54,13 +54,13 @@ def measure(config: dict[str, object], n: int) -> str:
         setattr(params, key, value)
     server = xllamacpp.Server(params)
     seconds, tokens, per_token = [], [], []
-    for messages in prompts:
-        primer = [dict(m) for m in messages]
+    for chat in prompts:
+        primer = [dict(m) for m in chat]
         primer[-1]["content"] = ""
         server.handle_chat_completions(
             {"messages": primer, "max_tokens": 0, "temperature": 0.0, "cache_prompt": True}
         )
-        request = {"messages": messages, "max_tokens": 8, "temperature": 0.0, "cache_prompt": True}
+        request = {"messages": chat, "max_tokens": 8, "temperature": 0.0, "cache_prompt": True}
         timings = server.handle_chat_completions(request)["timings"]
         seconds.append(timings["prompt_ms"] / 1000)
         tokens.append(timings["prompt_n"])

@@ -49,7 +49,7 @@ class Candidate:
 
 
 def hubness(
-    vectors: np.ndarray, owners: Sequence[object], k: int = HUB_NEIGHBOURS, seed: int = 0
+    vectors: np.ndarray, owners: Sequence[object] | np.ndarray, k: int = HUB_NEIGHBOURS, seed: int = 0
 ) -> np.ndarray:
     """Mean cosine of each (normalised) vector to its ``k`` nearest vectors with a different owner.
 
