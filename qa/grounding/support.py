@@ -5,15 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qa.grounding.names import outside_names, unsupported_names
+from qa.grounding.quantities import numeral_values
 from qa.grounding.words import numbers_in, word_stems
 from qa.models import Passage
 
 
+def stated_numbers(text: str) -> set[str]:
+    """The numbers ``text`` states, in digits or as a numeral 2-99 in words of a corpus language
+    or English ("twintig jaar" states 20), as digit strings."""
+    return numbers_in(text) | {str(value) for value in numeral_values(text).values()}
+
+
 def unsupported_numbers(answer: str, evidence: list[str], question: str = "") -> set[str]:
-    """Numbers in ``answer`` that appear neither in any ``evidence`` text nor in the question."""
-    known = numbers_in(question)
+    """Numbers ``answer`` writes in digits that neither any ``evidence`` text nor the question
+    states, in digits or in words (:func:`stated_numbers`): "För 20 år sedan." is supported by a
+    Dutch source's "in twintig jaar"."""
+    known = stated_numbers(question)
     for text in evidence:
-        known |= numbers_in(text)
+        known |= stated_numbers(text)
     return numbers_in(answer) - known
 
 
@@ -68,7 +77,7 @@ def ground(
     problems: list[str] = []
     missing = unsupported_numbers(answer, [p.text for p in citations], question)
     for number in sorted(missing):
-        holder = next((p for p in passages if number in numbers_in(p.text)), None)
+        holder = next((p for p in passages if number in stated_numbers(p.text)), None)
         if holder is None:
             problems.append(f"number {number} is in no source")
         elif holder not in citations:
