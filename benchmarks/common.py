@@ -1,6 +1,7 @@
 """Shared by the experiment scripts in this folder (run as ``python benchmarks/NAME.py``, which puts
-this folder on ``sys.path``): reading a probe's questions, and running the evaluation of the local
-backend with whatever an experiment changed."""
+this folder on ``sys.path``): reading a probe's questions, running the evaluation of the local
+backend with whatever an experiment changed, and the corpus as the offline replicas of
+`qa.rank` read it."""
 
 from __future__ import annotations
 
@@ -8,20 +9,27 @@ import argparse
 import contextlib
 import json
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 import qa
-from qa.config import Settings, load_settings
+from qa.config import PROJECT_ROOT, Settings, load_settings
+from qa.corpus import Paragraph
+from qa.embeddings import SparseVector, TextEmbedder
 from qa.eval import evaluate
+from qa.evalset import KnownAnswer, load_known_answers
+from qa.index import split_sentences
 from qa.models import Answer
 from qa.report import console_tables, write_report
-from qa.retrieve import get_retriever
+from qa.retrieve import Retriever, get_retriever
 
 
 def percentiles(samples: Sequence[float]) -> tuple[float, float]:
@@ -146,3 +154,56 @@ def append_row(path: Path, row: dict[str, Any]) -> None:
     """Store one collected row, so an interrupted run resumes after it."""
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@dataclass
+class ReplicaCorpus:
+    """The seed articles as the exact offline replicas of `qa.rank` read them (``sentence_windows.py``,
+    ``query_reduction.py``): each indexed paragraph's key, text, language, latent terms and sentences,
+    and a retriever over a fresh index to check the replica against ``qa.search``."""
+
+    retriever: Retriever
+    paragraphs: list[Paragraph]
+    keys: list[tuple[str, int]]
+    texts: list[str]
+    langs: list[str]
+    sparse_docs: list[SparseVector]
+    sentences: list[list[str]]
+
+    @property
+    def embedder(self) -> TextEmbedder:
+        return self.retriever.embedder
+
+    def searched(self, question: str, k: int = 5) -> list[tuple[str, int, str]]:
+        """``qa.search``'s top ``k`` as (file, paragraph, text), for the replica to reproduce."""
+        return [(p.file, p.paragraph, p.text) for p in self.retriever.search(question, k=k)]
+
+    def top(self, scores: np.ndarray, k: int = 5) -> list[tuple[str, int, str]]:
+        """The ``k`` paragraphs of highest ``scores`` (ties by key), as (file, paragraph, text)."""
+        order = sorted(range(len(self.keys)), key=lambda i: (-scores[i], self.keys[i]))[:k]
+        return [(*self.keys[i], self.texts[i]) for i in order]
+
+
+@contextlib.contextmanager
+def replica_corpus() -> Iterator[ReplicaCorpus]:
+    """A :class:`ReplicaCorpus` of ``seeds/``, indexed in a temporary folder removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            sources_dir=PROJECT_ROOT / "seeds", index_dir=Path(tmp) / "index", llm="extractive"
+        )
+        retriever = Retriever(settings)
+        paragraphs = retriever.corpus.content_paragraphs()
+        texts = [p.text for p in paragraphs]
+        yield ReplicaCorpus(
+            retriever=retriever,
+            paragraphs=paragraphs,
+            keys=[(p.file, p.number) for p in paragraphs],
+            texts=texts,
+            langs=[p.lang for p in paragraphs],
+            sparse_docs=retriever.embedder.sparse_documents(texts),
+            sentences=[split_sentences(text) for text in texts],
+        )
+
+
+def answerable_items(eval_set: Path) -> list[KnownAnswer]:
+    return [item for item in load_known_answers(eval_set) if item.answerable]

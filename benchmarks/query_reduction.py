@@ -29,20 +29,17 @@ from __future__ import annotations
 
 import argparse
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import wordfreq
+from common import answerable_items, replica_corpus
 from pivot_index import _print
 
 from qa import rank
 from qa.answering import question_language
-from qa.config import PROJECT_ROOT, Settings
 from qa.embeddings import sparse_dot
-from qa.evalset import DEFAULT_PATH, load_known_answers
-from qa.index import split_sentences
-from qa.retrieve import Retriever
+from qa.evalset import DEFAULT_PATH
 
 TOP_WORDS = 100  # fixed before any run: about the size of a usual stop-word list
 _TOKEN = re.compile(r"[\w][\w'’/-]*", re.UNICODE)
@@ -70,58 +67,44 @@ def main() -> None:
     parser.add_argument("--set", type=Path, default=DEFAULT_PATH, dest="eval_set")
     parser.add_argument("--show", action="store_true", help="print each reduced question")
     args = parser.parse_args()
-    items = [item for item in load_known_answers(args.eval_set) if item.answerable]
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            sources_dir=PROJECT_ROOT / "seeds", index_dir=Path(tmp) / "index", llm="extractive"
-        )
-        retriever = Retriever(settings)
-        embedder = retriever.embedder
-        paragraphs = retriever.corpus.content_paragraphs()
-        keys = [(p.file, p.number) for p in paragraphs]
-        texts = [p.text for p in paragraphs]
-        langs = [p.lang for p in paragraphs]
-        sparse_docs = embedder.sparse_documents(texts)
-        split = [split_sentences(p.text) for p in paragraphs]
-        flat = [s for ss in split for s in ss]
+    items = answerable_items(args.eval_set)
+    with replica_corpus() as corpus:
+        embedder = corpus.embedder
+        split = corpus.sentences
         owners = np.asarray([i for i, ss in enumerate(split) for _ in ss])
-        vectors = embedder.embed_documents_array(flat)
+        vectors = embedder.embed_documents_array([s for ss in split for s in ss])
         hub = rank.hubness(vectors, owners)
 
         def dense_z(query: np.ndarray) -> np.ndarray:
-            best = np.full(len(paragraphs), -np.inf)
+            best = np.full(len(corpus.keys), -np.inf)
             np.maximum.at(best, owners, 2 * (vectors @ query) - hub)
-            return rank.language_zscores(best, langs)
+            return rank.language_zscores(best, corpus.langs)
 
         rows: dict[str, dict[str, list[tuple[str, int, str]]]] = {}
-
-        def keep(name: str, item_id: str, total: np.ndarray) -> None:
-            order = sorted(range(len(paragraphs)), key=lambda i: (-total[i], keys[i]))[:5]
-            rows.setdefault(name, {})[item_id] = [(keys[i][0], keys[i][1], texts[i]) for i in order]
-
         for item in items:
             question = item.retrieval_query
-            found = retriever.search(question, k=5)
-            rows.setdefault("qa.search (shipped)", {})[item.id] = [
-                (p.file, p.paragraph, p.text) for p in found
-            ]
             reduced = reduce_question(question, question_language(question))
             if args.show:
                 print(f"{item.id}: {question}  ->  {reduced}")
             query = embedder.embed_query_array(question)
             query_reduced = embedder.embed_query_array(reduced)
+            query_sparse = embedder.sparse_query(question)
             sparse = rank.SPARSE_WEIGHT * rank._zscores(
-                np.asarray([sparse_dot(embedder.sparse_query(question), d) for d in sparse_docs])
+                np.asarray([sparse_dot(query_sparse, d) for d in corpus.sparse_docs])
             )
             shipped = dense_z(query)
             second = dense_z(query_reduced)
             mean = query + query_reduced
             mean /= np.linalg.norm(mean)
-            keep("replica of shipped", item.id, shipped + sparse)
-            keep("reduced alone", item.id, second + sparse)
-            keep("shipped + 0.5 reduced", item.id, shipped + 0.5 * second + sparse)
-            keep("shipped + 1.0 reduced", item.id, shipped + 1.0 * second + sparse)
-            keep("mean vector", item.id, dense_z(mean) + sparse)
+            for name, top5 in {
+                "qa.search (shipped)": corpus.searched(question),
+                "replica of shipped": corpus.top(shipped + sparse),
+                "reduced alone": corpus.top(second + sparse),
+                "shipped + 0.5 reduced": corpus.top(shipped + 0.5 * second + sparse),
+                "shipped + 1.0 reduced": corpus.top(shipped + 1.0 * second + sparse),
+                "mean vector": corpus.top(dense_z(mean) + sparse),
+            }.items():
+                rows.setdefault(name, {})[item.id] = top5
         for name, ranked in rows.items():
             _print(name, items, ranked)
 

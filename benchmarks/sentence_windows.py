@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import tempfile
 from pathlib import Path
 
 import numpy as np
+from common import answerable_items, replica_corpus
 from pivot_index import _print
 
 from qa import rank
-from qa.config import PROJECT_ROOT, Settings
 from qa.embeddings import sparse_dot
-from qa.evalset import DEFAULT_PATH, load_known_answers
-from qa.index import split_sentences
-from qa.retrieve import Retriever
+from qa.evalset import DEFAULT_PATH
 
 
 def windows(sentences: list[str]) -> list[str]:
@@ -45,19 +42,9 @@ def main() -> None:
     )
     parser.add_argument("--set", type=Path, default=DEFAULT_PATH, dest="eval_set")
     args = parser.parse_args()
-    items = [item for item in load_known_answers(args.eval_set) if item.answerable]
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            sources_dir=PROJECT_ROOT / "seeds", index_dir=Path(tmp) / "index", llm="extractive"
-        )
-        retriever = Retriever(settings)
-        embedder = retriever.embedder
-        paragraphs = retriever.corpus.content_paragraphs()
-        keys = [(p.file, p.number) for p in paragraphs]
-        texts = [p.text for p in paragraphs]
-        langs = [p.lang for p in paragraphs]
-        sparse_docs = embedder.sparse_documents(texts)
-        split = [split_sentences(p.text) for p in paragraphs]
+    items = answerable_items(args.eval_set)
+    with replica_corpus() as corpus:
+        embedder, split = corpus.embedder, corpus.sentences
         kinds = {
             "sentences (replica of shipped)": split,
             "windows of two": [windows(s) for s in split],
@@ -77,20 +64,16 @@ def main() -> None:
         rows: dict[str, dict[str, list[tuple[str, int, str]]]] = {}
         for item in items:
             question = item.retrieval_query
-            found = retriever.search(question, k=5)
-            rows.setdefault("qa.search (shipped)", {})[item.id] = [
-                (p.file, p.paragraph, p.text) for p in found
-            ]
+            rows.setdefault("qa.search (shipped)", {})[item.id] = corpus.searched(question)
             query = embedder.embed_query_array(question)
             query_sparse = embedder.sparse_query(question)
-            sparse = np.asarray([sparse_dot(query_sparse, d) for d in sparse_docs])
+            sparse = np.asarray([sparse_dot(query_sparse, d) for d in corpus.sparse_docs])
             for name, (vectors, owners, hub) in units.items():
                 corrected = 2 * (vectors @ query) - hub
-                best = np.full(len(paragraphs), -np.inf)
+                best = np.full(len(corpus.keys), -np.inf)
                 np.maximum.at(best, owners, corrected)
-                total = rank.language_zscores(best, langs) + rank.SPARSE_WEIGHT * rank._zscores(sparse)
-                order = sorted(range(len(paragraphs)), key=lambda i: (-total[i], keys[i]))[:5]
-                rows.setdefault(name, {})[item.id] = [(keys[i][0], keys[i][1], texts[i]) for i in order]
+                total = rank.language_zscores(best, corpus.langs) + rank.SPARSE_WEIGHT * rank._zscores(sparse)
+                rows.setdefault(name, {})[item.id] = corpus.top(total)
         for name, ranked in rows.items():
             _print(name, items, ranked)
 
