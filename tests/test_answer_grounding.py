@@ -138,6 +138,8 @@ def test_a_number_in_digits_is_supported_by_a_source_that_writes_it_in_words() -
     assert unsupported_numbers("Nach fünf Jahren.", ["fast fünf Jahren"]) == set()
     assert unsupported_numbers("5 ans", ["fast fünf Jahren"]) == set()
     assert unsupported_numbers("6 ans", ["fast fünf Jahren"]) == {"6"}
+    # ...but a question's numeral in words does not vouch for the answer's digits (an echoed premise).
+    assert unsupported_numbers("Ja, 12 Kapitel.", [P1.text], question="Hat sie zwölf Kapitel?") == {"12"}
     held = passage(4, dutch)
     result = ground("För 20 år sedan.", [P1], [P1, held], "För hur länge sedan?")
     assert result.ok and held in result.citations

@@ -17,10 +17,12 @@ def stated_numbers(text: str) -> set[str]:
 
 
 def unsupported_numbers(answer: str, evidence: list[str], question: str = "") -> set[str]:
-    """Numbers ``answer`` writes in digits that neither any ``evidence`` text nor the question
-    states, in digits or in words (:func:`stated_numbers`): "För 20 år sedan." is supported by a
-    Dutch source's "in twintig jaar"."""
-    known = stated_numbers(question)
+    """Numbers ``answer`` writes in digits that no ``evidence`` text states, in digits or in words
+    (:func:`stated_numbers`: "För 20 år sedan." is supported by a Dutch source's "in twintig
+    jaar"), and that the question does not write in digits. A question's numeral in words does not
+    vouch for the answer's digits: "Ja, 12 Kapitel." to "Hat sie zwölf Kapitel?" is the echo of a
+    premise the premise rules look for in digits."""
+    known = numbers_in(question)
     for text in evidence:
         known |= stated_numbers(text)
     return numbers_in(answer) - known
