@@ -117,6 +117,23 @@ def ask_with_rules_off_and_on(
     ask_in_modes(questions, {f"{label} off": off, f"{label} on": shipped}, extra=extra, reasons=True)
 
 
+def backend_server(settings: Settings, api_key: str | None = None) -> Any:
+    """A llama.cpp server of the experiment's own (not the backend's per-process shared one) with
+    the local backend's parameters: its model, context size, threads and prompt-cache size; on a
+    free loopback port (``.listening_address``), requiring ``api_key`` when one is given."""
+    from qa.local_llm import DEFAULT_CTX, default_threads, start_server
+    from qa.local_model import model_path
+
+    return start_server(
+        model_path(settings),
+        n_ctx=DEFAULT_CTX,
+        threads=default_threads(settings),
+        port=0,
+        api_key=api_key,
+        cache_mib=settings.local_cache_mib,
+    )
+
+
 def evaluate_local(report_dir: Path, limit: int | None = None) -> None:
     """``qa eval --backend local --resume --report REPORT_DIR`` in this process, so that what the
     calling experiment patched (e.g. ``qa.answering._Run``) is what answers; prints the tables."""

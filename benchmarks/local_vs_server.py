@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from common import percentiles
+from common import backend_server, percentiles
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 from rich.console import Console
@@ -43,12 +43,10 @@ from qa.evalset import load_known_answers
 from qa.grounding import answer_schema
 from qa.llm import stream_chat
 from qa.local_llm import (
-    DEFAULT_CTX,
     LocalChatModel,
     default_threads,
     load_engine,
     prefix_request,
-    start_server,
 )
 from qa.local_model import model_path
 from qa.retrieve import get_retriever
@@ -78,9 +76,7 @@ def main() -> None:
     local = LocalChatModel.from_settings(settings)
     engine = load_engine(path, threads=threads, cache_mib=settings.local_cache_mib)
     key = secrets.token_urlsafe(24)
-    server = start_server(
-        path, n_ctx=DEFAULT_CTX, threads=threads, port=0, api_key=key, cache_mib=settings.local_cache_mib
-    )
+    server = backend_server(settings, api_key=key)
     base_url = server.listening_address + "/v1"
     remote = ChatOpenAI(
         model="bundled-gguf",

@@ -24,9 +24,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from common import backend_server
+
 from qa.config import PROJECT_ROOT, load_settings
-from qa.local_llm import DEFAULT_CTX, default_threads, start_server
-from qa.local_model import model_path
 
 
 def main() -> int:
@@ -39,16 +39,8 @@ def main() -> int:
 
     settings = load_settings()
     key = secrets.token_urlsafe(24)
-    # The server the local backend runs in-process, here listening on loopback; the same
-    # context size and threads as the local backend's defaults.
-    server = start_server(
-        model_path(settings),
-        n_ctx=DEFAULT_CTX,
-        threads=default_threads(settings),
-        port=0,
-        api_key=key,
-        cache_mib=settings.local_cache_mib,
-    )
+    # The server the local backend runs in-process, here listening on loopback with its parameters.
+    server = backend_server(settings, api_key=key)
     base_url = server.listening_address + "/v1"
     print(f"llama.cpp server on {base_url} (bundled model)", flush=True)
     env = {

@@ -38,24 +38,18 @@ CUT = "Question:"  # where the passage part of the rerank prompt ends (prompts/r
 
 
 def run(layout: str, n: int, reverse: bool, fixed: bool, out: Path) -> None:
+    from common import backend_server
+
     from qa.answering import excerpt, full_paragraph
     from qa.config import load_settings
     from qa.evalset import load_known_answers
-    from qa.local_llm import DEFAULT_CTX, default_threads, prefix_request, start_server
-    from qa.local_model import model_path
+    from qa.local_llm import prefix_request
     from qa.prompts import render
     from qa.retrieve import get_retriever
 
     settings = load_settings()
     retriever = get_retriever(settings)
-    server = start_server(  # the backend's own llama.cpp server, not its per-process shared one
-        model_path(settings),
-        n_ctx=DEFAULT_CTX,
-        threads=default_threads(settings),
-        port=0,
-        api_key=None,
-        cache_mib=settings.local_cache_mib,
-    )
+    server = backend_server(settings)
     system = render("rerank_system")
     items = [k for k in load_known_answers() if not k.history][:n]
     per_question, tokens, judgements = [], [], []
