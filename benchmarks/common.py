@@ -25,7 +25,7 @@ from qa.config import PROJECT_ROOT, Settings, load_settings
 from qa.corpus import Paragraph
 from qa.embeddings import SparseVector, TextEmbedder
 from qa.eval import evaluate
-from qa.evalset import KnownAnswer, load_known_answers
+from qa.evalset import DEFAULT_PATH, KnownAnswer, load_known_answers
 from qa.index import split_sentences
 from qa.models import Answer
 from qa.report import console_tables, write_report
@@ -134,9 +134,10 @@ def backend_server(settings: Settings, api_key: str | None = None) -> Any:
     )
 
 
-def evaluate_local(report_dir: Path, limit: int | None = None) -> None:
-    """``qa eval --backend local --resume --report REPORT_DIR`` in this process, so that what the
-    calling experiment patched (e.g. ``qa.answering._Run``) is what answers; prints the tables."""
+def evaluate_local(report_dir: Path, limit: int | None = None, set_path: Path = DEFAULT_PATH) -> None:
+    """``qa eval --backend local --resume --report REPORT_DIR [--set SET_PATH]`` in this process,
+    so that what the calling experiment patched (e.g. ``qa.answering._Run``) is what answers;
+    prints the tables."""
 
     def progress(stage: str, done: int, total: int) -> None:
         print(f"\r{stage} {done}/{total}", end="", flush=True)
@@ -146,6 +147,7 @@ def evaluate_local(report_dir: Path, limit: int | None = None) -> None:
         backend="local",
         limit=limit,
         progress=progress,
+        set_path=set_path,
         checkpoint=report_dir / "answers.partial.jsonl",
         resume=True,
     )

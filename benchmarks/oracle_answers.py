@@ -1,6 +1,6 @@
 """What the answer checks cost a model that answers right: a perfect reader behind the pipeline.
 
-    .venv/bin/python benchmarks/oracle_answers.py [--report DIR] [--limit N]
+    .venv/bin/python benchmarks/oracle_answers.py [--set FILE] [--report DIR] [--limit N]
 
 Every check in `qa.answering` was written against the bundled 1.5B model's mistakes. A
 stronger model behind ``QA_LLM=openai`` would make fewer of them, and could then lose right
@@ -8,12 +8,13 @@ answers to checks that refuse them. No such model can be measured here (no API k
 puts the best possible reader in the model's place: for each item of the known-answers set,
 the answer step's reply is written from ``benchmarks/reference_answers.jsonl`` (a short, right
 answer in the question's language, written by hand from the articles for each answerable
-item), citing every shown source that holds the item's evidence; when none of the shown
+item of the known-answers set and of the two held-out sets), citing every shown source that holds the item's evidence; when none of the shown
 sources does, or the item is unanswerable, the reply is ``"found": false``. Everything else is
 the shipped pipeline with the bundled model: retrieval, the follow-up condensing, the places
 rule before the model, every check after it, the count check's own model call and the
 translation step. So every answer lost is lost to retrieval (no evidence shown) or to a check.
 
+``--set`` runs another set (``tests/eval/heldout.jsonl``, ``tests/eval/fresh.jsonl``).
 Writes the usual report into DIR (default ``reports/oracle``); ``failing`` in ``report.md``
 names the rule behind each abstention. This is an experiment, not part of the pipeline.
 """
@@ -30,7 +31,7 @@ from common import evaluate_local
 
 import qa.answering as answering
 from qa.config import PROJECT_ROOT
-from qa.evalset import KnownAnswer, answer_matches, is_hit, load_known_answers
+from qa.evalset import DEFAULT_PATH, KnownAnswer, answer_matches, is_hit, load_known_answers
 from qa.models import Passage
 
 REFERENCES = Path(__file__).with_name("reference_answers.jsonl")
@@ -42,7 +43,9 @@ def load_references(items: Sequence[KnownAnswer]) -> dict[str, str]:
     references: dict[str, str] = {}
     for line in REFERENCES.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        item = by_id[row["id"]]
+        item = by_id.get(row["id"])
+        if item is None:  # an item of another set
+            continue
         if not answer_matches(item, row["answer"]):
             raise SystemExit(f"{item.id}: the reference answer does not match the expected answer")
         references[item.question] = row["answer"]
@@ -58,8 +61,9 @@ def main() -> None:
     )
     parser.add_argument("--report", type=Path, default=PROJECT_ROOT / "reports" / "oracle")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--set", type=Path, default=DEFAULT_PATH, dest="set_path")
     args = parser.parse_args()
-    items = load_known_answers()
+    items = load_known_answers(args.set_path)
     by_question = {item.question: item for item in items}
     if len(by_question) != len(items):
         raise SystemExit("two items ask the same question; the reader could not tell them apart")
@@ -94,7 +98,7 @@ def main() -> None:
     answering._Run.answer = answer  # type: ignore[method-assign]
     answering.build_messages = build_messages  # type: ignore[assignment]
     answering.chat = chat  # type: ignore[assignment]
-    evaluate_local(args.report, args.limit)
+    evaluate_local(args.report, args.limit, args.set_path)
 
 
 if __name__ == "__main__":
