@@ -77,7 +77,7 @@ def main() -> None:
     prompts = []
     for item in items:
         passages = [full_paragraph(retriever, p) for p in retriever.search(item.question, 5)]
-        passages = passages[: settings.answer_passages]
+        passages = passages[: settings.passages_for("local")]
         prompts.append((item, len(passages), build_messages(item.question, passages, item.lang)))
     shipped = [run(m, structured_kwargs(answer_schema(n)), False) for _, n, m in prompts]
     given = [

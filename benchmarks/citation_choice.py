@@ -135,7 +135,7 @@ def main() -> None:
             continue
         query = answer.get("standalone_question") or item.question
         shown = [full_paragraph(retriever, p) for p in retriever.search(query, settings.top_k)]
-        shown = shown[: settings.answer_passages]
+        shown = shown[: settings.passages_for("local")]
         by_label = {p.label: p for p in shown}
         cited = [by_label[c] for c in answer["citations"] if c in by_label]
         if len(cited) != len(answer["citations"]):

@@ -58,7 +58,9 @@ def main() -> int:
             refused += bool(found)
             verdict = "refuses: " + "; ".join(m.describe() for m in found) if found else "keeps it"
             verdict += f" ({seconds[-1]:.1f} s)"
-            shown = [p.text for p in retriever.search(question, settings.top_k)[: settings.answer_passages]]
+            shown = [
+                p.text for p in retriever.search(question, settings.top_k)[: settings.passages_for("local")]
+            ]
             unsupported = unsupported_numerals(result.text, shown, question)
             refused_words += bool(unsupported)
             words = "refuses: " + ", ".join(unsupported) if unsupported else "keeps it"

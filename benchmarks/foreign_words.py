@@ -67,7 +67,7 @@ def scan(paths: list[str]) -> None:
             if not answer.get("found") or (item["question"], text) in seen:
                 continue
             seen.add((item["question"], text))
-            top = ((item.get("retrieval") or {}).get("top") or [])[: settings.answer_passages]
+            top = ((item.get("retrieval") or {}).get("top") or [])[: settings.passages_for("local")]
             sources = [paragraphs[label] for label in top if label in paragraphs]
             found = foreign_words(text, item["lang"], sources, asked=_asked(item), names=names)
             if found:
@@ -87,7 +87,7 @@ def mend(path: str, how: str) -> None:
     for item in cases:
         lang, query = item["lang"], (item["answer"].get("standalone_question") or item["question"])
         passages = retriever.search(query, settings.top_k)
-        context = [full_paragraph(retriever, p) for p in passages[: settings.answer_passages]]
+        context = [full_paragraph(retriever, p) for p in passages[: settings.passages_for("local")]]
         messages = build_messages(query, context, lang, settings.answer_source_chars)
         first = "".join(chat(model, messages, settings, schema=answer_schema(len(context))))
         text = parse_reply(first).text

@@ -122,7 +122,7 @@ def main() -> None:
     console = Console()
     for i, item in enumerate(items):
         passages = [full_paragraph(retriever, p) for p in retriever.search(item.question, k=settings.top_k)]
-        context = passages[: settings.answer_passages]
+        context = passages[: settings.passages_for("local")]
         messages = build_messages(item.question, context, item.lang, settings.answer_source_chars)
         schema = answer_schema(len(context))
         order = names[i % len(names) :] + names[: i % len(names)]

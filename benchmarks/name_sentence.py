@@ -109,7 +109,7 @@ def from_questions(
                 right,
                 question,
                 got["text"],
-                *measures(retriever, settings.answer_passages, asked, got["text"], passages),
+                *measures(retriever, settings.passages_for("local"), asked, got["text"], passages),
             )
         )
     return rows
@@ -123,7 +123,7 @@ def main() -> int:
     settings = load_settings()
     retriever = get_retriever(settings)
     if args.source.suffix == ".json":
-        rows = from_report(args.source, retriever, settings.answer_passages)
+        rows = from_report(args.source, retriever, settings.passages_for("local"))
     else:
         rows = from_questions(args.source, set(args.wrong), retriever, settings)
     for right, what, answer, rank, gap in sorted(rows, key=lambda row: row[4]):

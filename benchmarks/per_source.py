@@ -36,7 +36,7 @@ class PerSourceRun(answering._Run):
 
     def _generate(self, model: Any) -> Iterator[str | Answer]:
         retrieved = list(self.passages)
-        shown = retrieved[: self.settings.answer_passages]
+        shown = retrieved[: self.settings.passages_for("local")]
         not_found = message("not_found", self.lang)
         attempts = 0
         try:

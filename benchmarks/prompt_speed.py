@@ -37,7 +37,7 @@ def measure(config: dict[str, object], n: int) -> str:
     retriever = get_retriever(settings)
     prompts: list[list[dict[str, str]]] = []
     for item in [k for k in load_known_answers() if not k.history][:n]:
-        passages = retriever.search(item.question, settings.top_k)[: settings.answer_passages]
+        passages = retriever.search(item.question, settings.top_k)[: settings.passages_for("local")]
         messages = build_messages(item.question, passages, item.lang, settings.answer_source_chars)
         prompts.append([{"role": role, "content": text} for role, text in messages])
     params = xllamacpp.CommonParams()

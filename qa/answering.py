@@ -164,6 +164,10 @@ class _Run:
         the question and, for a follow-up, its standalone form too."""
         return f"{self.question} {self.standalone}" if self.standalone else self.question
 
+    def _shown(self, backend: str) -> list[Passage]:
+        """The retrieved paragraphs ``backend`` reads, whole (see ``Settings.passages_for``)."""
+        return [self._full(p) for p in self.passages[: self.settings.passages_for(backend)]]
+
     def _mark_first_token(self) -> None:
         if self._first_token is None:
             self._first_token = time.perf_counter() - self.started
@@ -173,7 +177,7 @@ class _Run:
         self.passages = list(self.retriever.search(self.query, self.settings.top_k))
         self.timings["retrieval"] = time.perf_counter() - t
         if unknown := self._unknown_places():
-            context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
+            context = self._shown(self.backend)
             places = ", ".join(f'"{mention.text}"' for mention in unknown)
             yield from self._abstain(
                 context,
@@ -212,7 +216,7 @@ class _Run:
     def _generate(self, model: BaseChatModel) -> Iterator[str | Answer]:
         from qa.llm import TransientBackendError
 
-        context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
+        context = self._shown(self.backend)
         if not context:
             yield from self._abstain(context, "no passage retrieved")
             return
@@ -428,7 +432,7 @@ class _Run:
     def _extractive(self, fallback_reason: str | None) -> Iterator[str | Answer]:
         from qa.extractive import Extract, NoExtract, extract_answer
 
-        context = [self._full(p) for p in self.passages[: self.settings.answer_passages]]
+        context = self._shown("extractive")  # as many as the extractive backend quotes from, in fallback too
         result = extract_answer(self.query, context, self.retriever, self.settings, asked=self.question)
         # A quoted sentence is picked for its closeness to the question; a year in it is not set
         # against the question's, so it does not vouch for the question (see _unknown_years).

@@ -25,6 +25,13 @@ LOCAL_CACHE_MIB = 256
 
 LLMBackend = Literal["openai", "local", "extractive"]
 
+# Retrieved paragraphs shown to each backend when QA_ANSWER_PASSAGES is unset. The bundled 1.5B
+# model answers worse with a fourth or fifth source (more to confuse it; benchmarks/README.md)
+# and the extractive backend quotes from three; a model behind the openai backend is read with
+# five, since a reader that answers right gets 62 of 69 known answers from five against 58 from
+# three (benchmarks/oracle_answers.py) and two more paragraphs cost a remote model little.
+DEFAULT_PASSAGES: dict[str, int] = {"local": 3, "extractive": 3, "openai": 5}
+
 
 def _default_sources_dir() -> Path:
     return PROJECT_ROOT / "seeds"
@@ -93,7 +100,8 @@ class Settings(BaseSettings):
     # there, "prebuilt" never does, "native" always tries.
     llama_build: Literal["auto", "native", "prebuilt"] = "auto"
     llm_fallback: Literal["extractive", "none"] = "extractive"
-    answer_passages: int = Field(default=3, ge=1, le=20)
+    # None: DEFAULT_PASSAGES for the backend that answers (passages_for).
+    answer_passages: int | None = Field(default=None, ge=1, le=20)
     answer_source_chars: int = Field(default=500, ge=100, le=20000)
     # Names in an answer: "corpus" (full names must occur in the articles), "sources" (every
     # capitalised word in a retrieved passage), "off". true/false are the old boolean's values.
@@ -132,6 +140,13 @@ class Settings(BaseSettings):
                 return "off"
             return lowered
         return value
+
+    def passages_for(self, backend: str) -> int:
+        """How many retrieved paragraphs ``backend`` is shown: ``QA_ANSWER_PASSAGES`` if set,
+        else the backend's default (:data:`DEFAULT_PASSAGES`)."""
+        if self.answer_passages is not None:
+            return self.answer_passages
+        return DEFAULT_PASSAGES[backend]
 
     @property
     def llm_backend(self) -> LLMBackend:

@@ -158,6 +158,7 @@ def _settings_summary(settings: Settings | None, backend: str | None) -> dict[st
         "model": model,
         "embeddings": settings.embeddings,
         "top_k": settings.top_k,
+        "answer_passages": settings.passages_for(backend) if backend else None,
         "sources_dir": settings.sources_dir.name,
     }
 

@@ -134,6 +134,31 @@ def test_cited_source_maps_to_file_and_paragraph_with_full_text(
     assert {"retrieval", "first_token", "total"} <= result.timings.keys()
 
 
+@pytest.mark.parametrize(
+    ("backend", "setting", "shown"),
+    [("openai", None, 5), ("local", None, 3), ("openai", 2, 2), ("local", 4, 4)],
+)
+def test_each_backend_reads_its_number_of_sources_unless_one_is_set(
+    llm_settings: Settings, corpus: Corpus, backend: str, setting: int | None, shown: int
+) -> None:
+    """A model behind the openai backend reads five sources, the bundled one three (it answers
+    worse with more); QA_ANSWER_PASSAGES decides for both."""
+    refs = [CHAPTERS, CHAPTERS_FR, ("001_5da9f8a340a8f379.txt", 4), ("003_736721b06ed10590.txt", 3)]
+    refs += [("004_f4e3faa662122174.txt", 3), ("001_5da9f8a340a8f379.txt", 5)]
+    retriever = FakeRetriever(corpus, refs)
+    settings = llm_settings.model_copy(update={"llm": backend, "answer_passages": setting})
+    model = RecordingFake(messages=iter([json.dumps(reply("The Hanoi Convention has 9 chapters.", [1]))]))
+    result = answer(
+        "How many chapters does the Hanoi Convention have?",
+        settings=settings,
+        retriever=retriever,
+        chat_model=model,
+    )
+    assert result.found and result.backend == backend
+    numbered = re.findall(r"^\[(\d+)\] ", model.prompts[0], flags=re.MULTILINE)
+    assert numbered == [str(n) for n in range(1, shown + 1)]
+
+
 def test_invented_source_number_is_dropped_and_best_support_attached(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:
