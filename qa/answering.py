@@ -60,7 +60,6 @@ from qa.grounding import (
     prune_citations,
     recounts_a_source,
     repeats_question,
-    shares_content,
     shares_nothing,
     spliced_dates,
     unknown_question_years,
@@ -83,10 +82,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_HISTORY_TURNS = 3
-# Languages an answer that shares no word with its sources is translated into, to look for its
-# words there (_Run._supported_in_translation): a model call each, only for such answers.
-SUPPORT_TRANSLATIONS = 2
-SHARES_NOTHING = "the answer shares no number or word with any source"
 MAX_HISTORY_ANSWER_CHARS = 600
 
 
@@ -281,7 +276,7 @@ class _Run:
         numerals = unsupported_numerals(parsed.text, shown, self.asked)
         for failed, problem in (
             (leaks_prompt(parsed.text, messages[0][1]), "the answer repeats the system prompt"),
-            (shares_nothing(parsed.text, context), SHARES_NOTHING),
+            (shares_nothing(parsed.text, context), "the answer shares no number or word with any source"),
             (repeats_question(parsed.text, self.query), "the answer only repeats words of the question"),
             (
                 misses_quantity(parsed.text, self.asked),
@@ -340,10 +335,6 @@ class _Run:
             if failed:
                 check.ok = False
                 check.problems.append(problem)
-        if check.problems == [SHARES_NOTHING] and self._supported_in_translation(
-            model, parsed.text, cited, context
-        ):
-            check.ok, check.problems = True, []
         if check.ok and self.settings.check_counts == "model":
             from qa.counting import check_counts
 
@@ -361,51 +352,6 @@ class _Run:
         final = self._finish(text, citations, found=True, context=context)
         final.foreign_words = self._foreign_words(text, context)
         yield final
-
-    def _supported_in_translation(
-        self, model: BaseChatModel, text: str, cited: list[Passage], context: list[Passage]
-    ) -> bool:
-        """The way out of the shares-nothing rule (:func:`shares_nothing`: "Apple.", "Yes."),
-        tried when it is the only check an answer fails.
-
-        A right answer may translate a source in another language whole ("He also mentions the
-        nuclear arms race." for "kärnvapenkapplöpning"), and then shares no word with it. Such an
-        answer is translated by the model into the language of the sources it cites (of the
-        best-ranked shown one when it cites none; at most :data:`SUPPORT_TRANSLATIONS` languages),
-        and is supported when a translation shares a word with a source in that language that is
-        not one of the language's most frequent words (:func:`shares_content`). The answer itself
-        is kept as written; a failed translation leaves it refused.
-        """
-        written_in = self._written_in(text, context) or self.lang
-        languages = dict.fromkeys(
-            p.lang for p in (cited or context[:1]) if p.lang != written_in and has_language_name(p.lang)
-        )
-        for lang in list(languages)[:SUPPORT_TRANSLATIONS]:
-            translated = self._translation_for_support(model, text, lang, written_in)
-            if translated and shares_content(translated, [p for p in context if p.lang == lang], lang):
-                log.info("an answer that shares no word with its sources does in %s: %r", lang, translated)
-                return True
-        return False
-
-    def _translation_for_support(self, model: BaseChatModel, text: str, lang: str, written_in: str) -> str:
-        """The model's translation of ``text`` into ``lang`` for :meth:`_supported_in_translation`; empty
-        when the backend fails or the reply runs on."""
-        from qa.llm import TransientBackendError
-
-        t = time.perf_counter()
-        parts: list[str] = []
-        try:
-            parts.extend(read_translation(model, text, lang, self.settings, source_lang=written_in))
-        except TransientBackendError as exc:
-            log.warning("could not translate the answer into %s to look for its words (%s)", lang, exc)
-            return ""
-        finally:
-            self.timings["support_translation"] = self.timings.get("support_translation", 0.0) + (
-                time.perf_counter() - t
-            )
-        if sum(map(len, parts)) > length_limit(text):
-            return ""
-        return unwrap("".join(parts))
 
     def _in_question_language(
         self, model: BaseChatModel, text: str, context: list[Passage], system_prompt: str

@@ -464,57 +464,6 @@ def test_an_answer_no_source_can_support_is_an_abstention(
     assert result.text == message("not_found", "en")
 
 
-ARMS_RACE_SV = ("001_5da9f8a340a8f379.txt", 17)  # "… kapprustning, kärnvapenkapplöpning, heta punkter …"
-
-
-@pytest.mark.parametrize(
-    ("reply_text", "translation", "found"),
-    [
-        # a right answer that translates its Swedish source whole (a perfect reader's, fresh set)
-        ("He also mentions the nuclear arms race.", "Han nämner också kärnvapenkapplöpningen.", True),
-        # an answer from outside the articles stays one in translation
-        ("Apple.", "Apple.", False),
-        # only the language's most frequent words in common: no support
-        ("It was him and the others.", "Det var han och de andra.", False),
-    ],
-    ids=["translation-shares-a-word", "outside-answer", "only-function-words"],
-)
-def test_an_answer_sharing_no_word_with_its_source_is_looked_for_in_the_sources_language(
-    llm_settings: Settings, corpus: Corpus, reply_text: str, translation: str, found: bool
-) -> None:
-    retriever = FakeRetriever(corpus, [ARMS_RACE_SV])
-    model = RecordingFake(messages=iter([json.dumps(reply(reply_text, [1])), translation]))
-    result = answer(
-        "Besides the arms race, which other race does To Lam mention among the world's problems?",
-        settings=llm_settings,
-        retriever=retriever,
-        chat_model=model,
-    )
-    assert len(model.prompts) == 2 and "into Swedish" in model.prompts[1] and reply_text in model.prompts[1]
-    assert result.found is found
-    if found:  # kept as written, citing the Swedish paragraph
-        assert result.text == reply_text
-        assert [(c.file, c.paragraph) for c in result.citations] == [ARMS_RACE_SV]
-        assert "support_translation" in result.timings
-    else:
-        assert result.abstention_reason == "the answer shares no number or word with any source"
-
-
-def test_an_answer_failing_another_check_too_is_not_translated(
-    llm_settings: Settings, corpus: Corpus
-) -> None:
-    """The way out is tried only when sharing nothing is all that is wrong: no model call is spent
-    on an answer that names someone no article mentions."""
-    retriever = FakeRetriever(corpus, [ARMS_RACE_SV])
-    model = RecordingFake(messages=iter([json.dumps(reply("Emmanuel Macron.", [1]))]))
-    result = answer(
-        "Who chaired the negotiating committee?", settings=llm_settings, retriever=retriever, chat_model=model
-    )
-    assert len(model.prompts) == 1
-    assert not result.found and "shares no number or word" in (result.abstention_reason or "")
-    assert "Emmanuel Macron" in (result.abstention_reason or "")
-
-
 def test_an_answer_that_counts_years_to_a_how_many_states_question_is_an_abstention(
     llm_settings: Settings, retriever: FakeRetriever
 ) -> None:

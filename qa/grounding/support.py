@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from qa.grounding.names import outside_names, unsupported_names
 from qa.grounding.quantities import numeral_values
-from qa.grounding.words import content_stems, numbers_in, word_stems
+from qa.grounding.words import numbers_in, word_stems
 from qa.models import Passage
 
 
@@ -126,14 +126,6 @@ def prune_citations(answer: str, citations: list[Passage]) -> list[Passage]:
             kept.append(holder)
             covered |= numbers_in(holder.text)
     return [p for p in citations if p in kept]
-
-
-def shares_content(answer: str, passages: list[Passage], lang: str) -> bool:
-    """True when ``answer``, written in ``lang``, has a word stem in common with one of
-    ``passages`` that is not one of ``lang``'s most frequent words (:func:`content_stems`): an
-    "och" or a "den" in common says nothing about what the answer states."""
-    stems = content_stems(answer, lang)
-    return any(stems & word_stems(p.text) for p in passages)
 
 
 def shares_nothing(answer: str, passages: list[Passage]) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from qa.lang import fold
 
@@ -20,28 +19,6 @@ def word_stems(text: str, length: int = 5) -> set[str]:
     """The first ``length`` letters of each word of three letters or more (accent- and case-folded,
     digits left out): how the checks compare words across inflections ("Vietnams", "Vietnam")."""
     return {w[:length] for w in WORD.findall(fold(text)) if len(w) >= 3 and not w.isdigit()}
-
-
-# How many of a language's most frequent words (wordfreq's list) are function words for
-# :func:`content_stems`: articles, pronouns, "and", "is", "for", "with", "after".
-FUNCTION_WORDS = 100
-
-
-@lru_cache(maxsize=16)
-def _function_words(lang: str) -> frozenset[str]:
-    from wordfreq import top_n_list
-
-    return frozenset(fold(word) for word in top_n_list(lang, FUNCTION_WORDS))
-
-
-def content_stems(text: str, lang: str, length: int = 5) -> set[str]:
-    """:func:`word_stems` of ``text``'s words that are not among ``lang``'s most frequent ones:
-    what a sentence says rather than how its language says it ("Han nämner också
-    kärnvapenkapplöpningen." gives "namne" and "karnv"; "han" and "också" are among Swedish's
-    most frequent words)."""
-    common = _function_words(lang)
-    words = (w for w in WORD.findall(fold(text)) if len(w) >= 3 and not w.isdigit())
-    return {w[:length] for w in words if w not in common}
 
 
 # Where a sentence of an answer ends, for telling a capitalised first word from a name.
