@@ -12,6 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,12 +26,17 @@ LOCAL_CACHE_MIB = 256
 
 LLMBackend = Literal["openai", "local", "extractive"]
 
-# Retrieved paragraphs shown to each backend when QA_ANSWER_PASSAGES is unset. The bundled 1.5B
-# model answers worse with a fourth or fifth source (more to confuse it; benchmarks/README.md)
-# and the extractive backend quotes from three; a model behind the openai backend is read with
-# five, since a reader that answers right gets 62 of 69 known answers from five against 58 from
-# three (benchmarks/oracle_answers.py) and two more paragraphs cost a remote model little.
-DEFAULT_PASSAGES: dict[str, int] = {"local": 3, "extractive": 3, "openai": 5}
+# Retrieved paragraphs shown to the model when QA_ANSWER_PASSAGES is unset (passages_for). Small
+# models answer worse with more: the bundled 1.5B one, with five instead of three, kept its
+# accuracy but abstained less often where it should and cited more wrong paragraphs, both through
+# the local backend and behind an OpenAI-compatible server (benchmarks/README.md). So three for
+# the local and extractive backends and for any server OPENAI_BASE_URL names (it may serve a small
+# model), and five for OpenAI's own API, whose models read five paragraphs easily: a reader that
+# answers right gets 62 of 69 known answers from five against 58 from three
+# (benchmarks/oracle_answers.py).
+SMALL_MODEL_PASSAGES = 3
+OPENAI_API_PASSAGES = 5
+OPENAI_API_HOST = "api.openai.com"
 
 
 def _default_sources_dir() -> Path:
@@ -100,7 +106,7 @@ class Settings(BaseSettings):
     # there, "prebuilt" never does, "native" always tries.
     llama_build: Literal["auto", "native", "prebuilt"] = "auto"
     llm_fallback: Literal["extractive", "none"] = "extractive"
-    # None: DEFAULT_PASSAGES for the backend that answers (passages_for).
+    # None: the answering backend's own number (passages_for).
     answer_passages: int | None = Field(default=None, ge=1, le=20)
     answer_source_chars: int = Field(default=500, ge=100, le=20000)
     # Names in an answer: "corpus" (full names must occur in the articles), "sources" (every
@@ -142,11 +148,20 @@ class Settings(BaseSettings):
         return value
 
     def passages_for(self, backend: str) -> int:
-        """How many retrieved paragraphs ``backend`` is shown: ``QA_ANSWER_PASSAGES`` if set,
-        else the backend's default (:data:`DEFAULT_PASSAGES`)."""
+        """How many retrieved paragraphs ``backend`` is shown: ``QA_ANSWER_PASSAGES`` if set, else
+        five for the openai backend on OpenAI's own API and three otherwise (see
+        :data:`SMALL_MODEL_PASSAGES`)."""
         if self.answer_passages is not None:
             return self.answer_passages
-        return DEFAULT_PASSAGES[backend]
+        if backend == "openai" and self.uses_openai_api:
+            return OPENAI_API_PASSAGES
+        return SMALL_MODEL_PASSAGES
+
+    @property
+    def uses_openai_api(self) -> bool:
+        """True when the openai backend reaches OpenAI's API (no ``OPENAI_BASE_URL``, or one on
+        api.openai.com) rather than another OpenAI-compatible server."""
+        return not self.openai_base_url or urlsplit(self.openai_base_url).hostname == OPENAI_API_HOST
 
     @property
     def llm_backend(self) -> LLMBackend:

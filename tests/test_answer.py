@@ -135,18 +135,34 @@ def test_cited_source_maps_to_file_and_paragraph_with_full_text(
 
 
 @pytest.mark.parametrize(
-    ("backend", "setting", "shown"),
-    [("openai", None, 5), ("local", None, 3), ("openai", 2, 2), ("local", 4, 4)],
+    ("backend", "base_url", "setting", "shown"),
+    [
+        ("openai", None, None, 5),
+        ("openai", "https://api.openai.com/v1", None, 5),
+        ("openai", "http://127.0.0.1:11434/v1", None, 3),
+        ("local", None, None, 3),
+        ("openai", None, 2, 2),
+        ("openai", "http://127.0.0.1:11434/v1", 5, 5),
+        ("local", None, 4, 4),
+    ],
 )
 def test_each_backend_reads_its_number_of_sources_unless_one_is_set(
-    llm_settings: Settings, corpus: Corpus, backend: str, setting: int | None, shown: int
+    llm_settings: Settings,
+    corpus: Corpus,
+    backend: str,
+    base_url: str | None,
+    setting: int | None,
+    shown: int,
 ) -> None:
-    """A model behind the openai backend reads five sources, the bundled one three (it answers
-    worse with more); QA_ANSWER_PASSAGES decides for both."""
+    """OpenAI's own API is read five sources; the bundled model and any other OpenAI-compatible
+    server, which may serve a small model, three (small models answer worse with more);
+    QA_ANSWER_PASSAGES decides for all."""
     refs = [CHAPTERS, CHAPTERS_FR, ("001_5da9f8a340a8f379.txt", 4), ("003_736721b06ed10590.txt", 3)]
     refs += [("004_f4e3faa662122174.txt", 3), ("001_5da9f8a340a8f379.txt", 5)]
     retriever = FakeRetriever(corpus, refs)
-    settings = llm_settings.model_copy(update={"llm": backend, "answer_passages": setting})
+    settings = llm_settings.model_copy(
+        update={"llm": backend, "answer_passages": setting, "openai_base_url": base_url}
+    )
     model = RecordingFake(messages=iter([json.dumps(reply("The Hanoi Convention has 9 chapters.", [1]))]))
     result = answer(
         "How many chapters does the Hanoi Convention have?",
