@@ -7,7 +7,7 @@ from collections.abc import Set
 
 from qa.grounding.foreign import language_word
 from qa.grounding.questions import interrogative_at
-from qa.grounding.words import SENTENCE_BREAK, WORD, is_capitalised, word_stems
+from qa.grounding.words import SENTENCE_BREAK, WORD, acronyms, is_capitalised, word_stems
 from qa.lang import fold
 
 
@@ -94,7 +94,8 @@ def outside_names(
     "Emmanuel Macron", "Olaf Scholz", "Willem II" to questions the articles do not answer. A
     person's or a place's name is not translated, so one the articles support is in them; a run
     with one word in them ("Ministry of Foreign Affairs": "Ministry", "United Nations":
-    "Nations") may translate what they say and passes. A run made only of the question's words
+    "Nations", "VN-Bureau voor drugs en misdaad": "VN", an abbreviation the articles write) may
+    translate what they say and passes. A run made only of the question's words
     passes too ("No, Emmanuel Macron is not mentioned"), but one word of the question does not
     vouch for the rest ("Papst Franziskus" to "Wer ist der Papst?"). Single capitalised words
     are left alone: German capitalises every noun, and "Committee" translates "Comité".
@@ -103,10 +104,10 @@ def outside_names(
     passes as well: "Auswärtigen Angelegenheiten" in a German translation of "minister van
     Buitenlandse Zaken". That leaves a name a language translates ("Papst Franziskus") unchecked,
     so the answer check does without it; a translation is of an answer that passed it."""
-    asked = word_stems(question)
+    asked = word_stems(question) | acronyms(question)
     outside = []
     for run in _name_runs(answer):
-        stems = [fold(w)[:5] for w in run if len(w) >= 3]
+        stems = [fold(w)[:5] for w in run if len(w) >= 3 or acronyms(w)]
         if not stems or any(s in vocabulary for s in stems) or all(s in asked for s in stems):
             continue
         if language is not None and all(language_word(w, language) for w in run):

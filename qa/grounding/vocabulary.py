@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from qa.grounding.dates import years_in
-from qa.grounding.words import WORD, is_capitalised, word_stems
+from qa.grounding.words import WORD, acronyms, is_capitalised, word_stems
 from qa.lang import fold, source_names
 
 if TYPE_CHECKING:
@@ -51,8 +51,9 @@ def cached_for_corpus(corpus: Corpus, kind: str, compute: Callable[[Corpus], set
 
 def corpus_vocabulary(corpus: Corpus) -> frozenset[str]:
     """The word stems of every paragraph of ``corpus`` (as :func:`unsupported_names` compares
-    them), computed once per set of source files."""
-    return _per_corpus(corpus, "stems", word_stems)
+    them) and its two-letter abbreviations ("vn" of "VN-Verdrag", :func:`acronyms`), computed
+    once per set of source files."""
+    return _per_corpus(corpus, "stems", lambda text: word_stems(text) | acronyms(text))
 
 
 def corpus_capitalised(corpus: Corpus) -> frozenset[str]:

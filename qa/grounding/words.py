@@ -21,6 +21,12 @@ def word_stems(text: str, length: int = 5) -> set[str]:
     return {w[:length] for w in WORD.findall(fold(text)) if len(w) >= 3 and not w.isdigit()}
 
 
+def acronyms(text: str) -> set[str]:
+    """Two-letter words written in capitals ("UN", "VN", "FN"), folded: abbreviations, which
+    :func:`word_stems` leaves out for their length."""
+    return {fold(w) for w in WORD.findall(text) if len(w) == 2 and w.isalpha() and w.isupper()}
+
+
 # Where a sentence of an answer ends, for telling a capitalised first word from a name.
 SENTENCE_BREAK = re.compile(r"(?<=[.!?:;])\s+")
 
