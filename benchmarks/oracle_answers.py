@@ -37,18 +37,22 @@ from qa.models import Passage
 REFERENCES = Path(__file__).with_name("reference_answers.jsonl")
 
 
+def reference_answers() -> dict[str, str]:
+    """Every reference answer of ``reference_answers.jsonl``, by item id (all three sets)."""
+    rows = map(json.loads, REFERENCES.read_text(encoding="utf-8").splitlines())
+    return {row["id"]: row["answer"] for row in rows}
+
+
 def load_references(items: Sequence[KnownAnswer]) -> dict[str, str]:
-    """The reference answers by question; each must match its item's expected answer."""
-    by_id = {item.id: item for item in items}
+    """The reference answers of ``items`` by question; each must match its item's expected answer."""
     references: dict[str, str] = {}
-    for line in REFERENCES.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        item = by_id.get(row["id"])
-        if item is None:  # an item of another set
+    by_id = reference_answers()
+    for item in items:
+        if item.id not in by_id:  # unanswerable, or missing (reported below)
             continue
-        if not answer_matches(item, row["answer"]):
+        if not answer_matches(item, by_id[item.id]):
             raise SystemExit(f"{item.id}: the reference answer does not match the expected answer")
-        references[item.question] = row["answer"]
+        references[item.question] = by_id[item.id]
     missing = [item.id for item in items if item.answerable and item.question not in references]
     if missing:
         raise SystemExit(f"no reference answer for {missing}")

@@ -21,7 +21,7 @@ import json
 
 import numpy as np
 from common import replica_corpus
-from oracle_answers import REFERENCES
+from oracle_answers import reference_answers
 
 from qa.config import PROJECT_ROOT
 
@@ -47,10 +47,7 @@ OUTSIDE = {
 
 
 def main() -> None:
-    references = {
-        row["id"]: row["answer"]
-        for row in map(json.loads, REFERENCES.read_text(encoding="utf-8").splitlines())
-    }
+    references = reference_answers()
     with replica_corpus() as corpus:
         owners = [
             f"{file} ¶{n}" for (file, n), ss in zip(corpus.keys, corpus.sentences, strict=True) for _ in ss

@@ -7,7 +7,7 @@ from collections.abc import Set
 
 from qa.grounding.foreign import language_word
 from qa.grounding.questions import interrogative_at
-from qa.grounding.words import SENTENCE_BREAK, WORD, acronyms, is_capitalised, word_stems
+from qa.grounding.words import SENTENCE_BREAK, WORD, acronyms, is_acronym, is_capitalised, word_stems
 from qa.lang import fold
 
 
@@ -107,7 +107,7 @@ def outside_names(
     asked = word_stems(question) | acronyms(question)
     outside = []
     for run in _name_runs(answer):
-        stems = [fold(w)[:5] for w in run if len(w) >= 3 or acronyms(w)]
+        stems = [fold(w)[:5] for w in run if len(w) >= 3 or is_acronym(w)]
         if not stems or any(s in vocabulary for s in stems) or all(s in asked for s in stems):
             continue
         if language is not None and all(language_word(w, language) for w in run):

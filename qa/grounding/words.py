@@ -21,10 +21,15 @@ def word_stems(text: str, length: int = 5) -> set[str]:
     return {w[:length] for w in WORD.findall(fold(text)) if len(w) >= 3 and not w.isdigit()}
 
 
+def is_acronym(word: str) -> bool:
+    """A two-letter word written in capitals ("UN", "VN", "FN"): an abbreviation, which
+    :func:`word_stems` leaves out for its length."""
+    return len(word) == 2 and word.isalpha() and word.isupper()
+
+
 def acronyms(text: str) -> set[str]:
-    """Two-letter words written in capitals ("UN", "VN", "FN"), folded: abbreviations, which
-    :func:`word_stems` leaves out for their length."""
-    return {fold(w) for w in WORD.findall(text) if len(w) == 2 and w.isalpha() and w.isupper()}
+    """The two-letter abbreviations of ``text`` (:func:`is_acronym`), folded."""
+    return {fold(w) for w in WORD.findall(text) if is_acronym(w)}
 
 
 # Where a sentence of an answer ends, for telling a capitalised first word from a name.
